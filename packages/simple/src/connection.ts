@@ -1,0 +1,234 @@
+/**
+ * Design: one network connection — a transport, a streaming decoder, coalesced writes and the
+ * keepalive timer. It knows packets as bytes and decoded objects but nothing of the session:
+ * every decoded packet goes to `onPacket`, the end goes once to `onClose`.
+ *
+ * Writes: packets are appended to an outbound list and written together on the next
+ * `setImmediate` (or at once past FLUSH_AT bytes), so a burst of publishes costs one syscall.
+ * When the transport says "full", ordered data (publishes) waits in a backlog until `drain`,
+ * which bounds memory and slows the publisher down to the network's pace.
+ */
+import { Decoder, type Packet } from "@umqtt/codec";
+import { ConnectionError, ErrorCode, type MqttClientError } from "./errors.js";
+import { Keepalive } from "./keepalive.js";
+import type { Transport, TransportFactory } from "./transport.js";
+
+const FLUSH_AT = 64 * 1024;
+const PINGREQ = new Uint8Array([0xc0, 0x00]);
+
+export interface ConnectionHandlers {
+  packet(packet: Packet): void;
+  close(err: MqttClientError): void;
+}
+
+export interface ConnectionOptions {
+  maxPacketSize?: number;
+  /** Keepalive in milliseconds; 0 turns it off. */
+  keepalive: number;
+}
+
+export class Connection {
+  private transport: Transport | undefined;
+  private readonly decoder: Decoder;
+  private out: Uint8Array[] = [];
+  private outBytes = 0;
+  private scheduled = false;
+  private backlog: Uint8Array[] = [];
+  private full = false;
+  private flushedWaiters: { resolve(): void; reject(err: Error): void }[] = [];
+  private readonly keepalive: Keepalive;
+  private pausedByOwner = false;
+  /** Set once the connection is over; the reason every later operation gets. */
+  closedBy: MqttClientError | undefined;
+
+  private constructor(
+    private readonly handlers: ConnectionHandlers,
+    options: ConnectionOptions,
+  ) {
+    this.decoder = new Decoder({ maxPacketSize: options.maxPacketSize });
+    this.keepalive = new Keepalive(options.keepalive, {
+      ping: () => this.send(PINGREQ),
+      dead: () =>
+        this.close(
+          new ConnectionError(
+            ErrorCode.KEEPALIVE_TIMEOUT,
+            `no PINGRESP within ${options.keepalive / 2000} s of a PINGREQ: the link is dead`,
+          ),
+        ),
+      readerPaused: () => this.pausedByOwner,
+    });
+  }
+
+  /** Opens the transport. Rejects with a ConnectionError when it cannot be opened. */
+  static async open(
+    factory: TransportFactory,
+    handlers: ConnectionHandlers,
+    options: ConnectionOptions,
+    signal: AbortSignal,
+  ): Promise<Connection> {
+    const connection = new Connection(handlers, options);
+    try {
+      connection.transport = await factory(
+        {
+          data: (chunk) => connection.onData(chunk),
+          drain: () => connection.onDrain(),
+          close: (cause) =>
+            connection.close(
+              new ConnectionError(
+                ErrorCode.CONNECTION_CLOSED,
+                cause ? `connection closed: ${cause.message}` : "connection closed by the peer",
+                { cause },
+              ),
+            ),
+        },
+        signal,
+      );
+    } catch (err) {
+      if (err instanceof ConnectionError) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      throw new ConnectionError(ErrorCode.CONNECTION_CLOSED, `cannot connect: ${message}`, {
+        cause: err,
+      });
+    }
+    if (connection.closedBy) throw connection.closedBy;
+    return connection;
+  }
+
+  get open(): boolean {
+    return this.closedBy === undefined;
+  }
+
+  /** Starts keepalive (after CONNACK: before it, the connect timeout guards the link). */
+  startKeepalive(): void {
+    this.keepalive.start();
+  }
+
+  /** Writes a control packet now, ahead of any publish backlog (acks never wait). */
+  send(bytes: Uint8Array): void {
+    if (this.closedBy) return;
+    this.append(bytes);
+  }
+
+  /**
+   * Writes ordered data (a PUBLISH). Returns true when it went straight out; false when it
+   * waits in the backlog for `drain` — then `flushed()` tells when it is written.
+   */
+  enqueue(bytes: Uint8Array): boolean {
+    if (this.closedBy) return false;
+    if (this.full || this.backlog.length > 0) {
+      this.backlog.push(bytes);
+      return false;
+    }
+    this.append(bytes);
+    return true;
+  }
+
+  /** Resolves once the backlog is written; rejects when the connection closes first. */
+  flushed(): Promise<void> {
+    if (this.closedBy) return Promise.reject(this.closedBy);
+    if (this.backlog.length === 0 && !this.full) return Promise.resolve();
+    return new Promise((resolve, reject) => this.flushedWaiters.push({ resolve, reject }));
+  }
+
+  /** Stops reading (the application is behind): TCP flow control slows the broker down. */
+  pause(): void {
+    if (this.pausedByOwner) return;
+    this.pausedByOwner = true;
+    this.transport?.pause();
+  }
+
+  resume(): void {
+    if (!this.pausedByOwner) return;
+    this.pausedByOwner = false;
+    this.transport?.resume();
+  }
+
+  get paused(): boolean {
+    return this.pausedByOwner;
+  }
+
+  /** Writes what is pending now (used before DISCONNECT closes the socket). */
+  flush(): void {
+    if (this.outBytes === 0 || !this.transport || this.closedBy) return;
+    const out = this.out;
+    const bytes = out.length === 1 ? out[0]! : concat(out, this.outBytes);
+    this.out = [];
+    this.outBytes = 0;
+    if (!this.transport.write(bytes)) this.full = true;
+    this.keepalive.sent();
+  }
+
+  /** Ends the connection once; everything waiting on it learns why. */
+  close(err: MqttClientError): void {
+    if (this.closedBy) return;
+    this.closedBy = err;
+    this.keepalive.stop();
+    this.out = [];
+    this.backlog = [];
+    this.transport?.close();
+    for (const waiter of this.flushedWaiters.splice(0)) waiter.reject(err);
+    this.handlers.close(err);
+  }
+
+  private append(bytes: Uint8Array): void {
+    this.out.push(bytes);
+    this.outBytes += bytes.length;
+    if (this.outBytes >= FLUSH_AT) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushSoon);
+    }
+  }
+
+  private readonly flushSoon = (): void => {
+    this.scheduled = false;
+    this.flush();
+  };
+
+  private onDrain(): void {
+    this.full = false;
+    while (!this.full && this.backlog.length > 0) {
+      const next = this.backlog.shift()!;
+      this.out.push(next);
+      this.outBytes += next.length;
+      if (this.outBytes >= FLUSH_AT) this.flush();
+    }
+    if (!this.full) {
+      this.flush();
+      if (!this.full && this.backlog.length === 0) {
+        for (const waiter of this.flushedWaiters.splice(0)) waiter.resolve();
+      }
+    }
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.closedBy) return;
+    this.keepalive.received();
+    let packets: Packet[];
+    try {
+      packets = this.decoder.push(chunk);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.close(
+        new ConnectionError(ErrorCode.PROTOCOL, `malformed packet from the broker: ${message}`, {
+          cause: err,
+        }),
+      );
+      return;
+    }
+    for (const packet of packets) {
+      if (this.closedBy) return;
+      this.handlers.packet(packet);
+    }
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}

@@ -1,0 +1,74 @@
+/**
+ * Design: the bounded queue of received messages between the socket reader and the
+ * application (pull delivery). Pure state: it only counts and says when it is full; the client
+ * decides to pause the socket (soft limit) or to close the connection (hard cap).
+ */
+
+/** A received PUBLISH as it waits in the inbox. */
+export interface Incoming {
+  /** First header byte (0x30 | dup << 3 | qos << 1 | retain): what waitMsg() returns. */
+  readonly first: number;
+  readonly topic: Uint8Array;
+  readonly payload: Uint8Array;
+  readonly qos: 0 | 1;
+  readonly retain: boolean;
+  readonly dup: boolean;
+  readonly pid: number;
+  /** The connection it arrived on: a PUBACK is only sent on that same connection. */
+  readonly epoch: number;
+}
+
+// Per-message bookkeeping cost counted on top of topic and payload bytes.
+const OVERHEAD = 96;
+
+/** FIFO with an O(1) shift and byte/count accounting. */
+export class Inbox {
+  private items: (Incoming | undefined)[] = [];
+  private head = 0;
+  /** Bytes held (topic + payload + overhead per message). */
+  bytes = 0;
+
+  constructor(
+    readonly maxMessages: number,
+    readonly maxBytes: number,
+    /** Hard cap as a multiple of the soft limits (only reached while acks are awaited). */
+    readonly hardFactor = 16,
+  ) {}
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  /** At or past the soft limit: time to stop reading. */
+  get full(): boolean {
+    return this.length >= this.maxMessages || this.bytes >= this.maxBytes;
+  }
+
+  /** Past the hard cap: the connection must close rather than grow further. */
+  get overflowing(): boolean {
+    return (
+      this.length > this.maxMessages * this.hardFactor ||
+      this.bytes > this.maxBytes * this.hardFactor
+    );
+  }
+
+  push(message: Incoming): void {
+    this.items.push(message);
+    this.bytes += message.topic.length + message.payload.length + OVERHEAD;
+  }
+
+  shift(): Incoming | undefined {
+    if (this.head === this.items.length) return undefined;
+    const message = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    if (message) this.bytes -= message.topic.length + message.payload.length + OVERHEAD;
+    return message;
+  }
+}

@@ -1,0 +1,15 @@
+export { MQTTClient } from "./client.js";
+export type { Message, MessageCallback, MessageInfo, MQTTClientOptions } from "./client.js";
+export {
+  ConnectionError,
+  ErrorCode,
+  InvalidArgumentError,
+  isConnectionError,
+  MQTTException,
+  MqttClientError,
+} from "./errors.js";
+export { MemoryConnection, MemoryServer } from "./memory.js";
+export { socketTransport } from "./socket.js";
+export type { SocketOptions } from "./socket.js";
+export type { Transport, TransportEvents, TransportFactory } from "./transport.js";
+export type { QoS } from "@umqtt/codec";

@@ -1,0 +1,80 @@
+/**
+ * Design: keepalive as one lazily re-armed timer. Sending or receiving only stamps a time (no
+ * timer work on the hot path); when the timer fires it decides what is due:
+ * - nothing sent or nothing received for `interval` → send PINGREQ [MQTT-3.1.2-23];
+ * - a PINGREQ unanswered (and nothing else received) for `interval / 2` → the link is dead.
+ * So a link that dies right after the last received byte is declared dead within 1.5 × keepalive.
+ */
+
+export interface KeepaliveHooks {
+  /** Send a PINGREQ now. */
+  ping(): void;
+  /** The link is dead. */
+  dead(): void;
+  /** True while the reader is paused by the application's pace: silence is then expected. */
+  readerPaused(): boolean;
+}
+
+export class Keepalive {
+  private lastTx: number;
+  private lastRx: number;
+  private pingAt = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly interval: number,
+    private readonly hooks: KeepaliveHooks,
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {
+    this.lastTx = this.lastRx = this.now();
+  }
+
+  /** Something was written. */
+  sent(): void {
+    this.lastTx = this.now();
+  }
+
+  /** Something was read: the link is alive, any outstanding ping is answered. */
+  received(): void {
+    this.lastRx = this.now();
+    this.pingAt = 0;
+  }
+
+  start(): void {
+    if (this.interval > 0) this.arm(this.interval);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(ms)));
+    // An idle client must not keep the process alive.
+    this.timer.unref?.();
+  }
+
+  private readonly fire = (): void => {
+    const now = this.now();
+    const deadline = this.interval / 2;
+    if (this.pingAt !== 0) {
+      const waited = now - this.pingAt;
+      if (waited < deadline) return this.arm(deadline - waited);
+      // A paused reader cannot see the PINGRESP; the broker is evidently sending, so wait on.
+      if (this.hooks.readerPaused()) {
+        this.pingAt = now;
+        return this.arm(deadline);
+      }
+      this.timer = undefined;
+      return this.hooks.dead();
+    }
+    const idleSince = Math.min(this.lastTx, this.lastRx);
+    const due = idleSince + this.interval - now;
+    if (due > 0) return this.arm(due);
+    this.pingAt = now;
+    this.lastTx = now;
+    this.hooks.ping();
+    this.arm(deadline);
+  };
+}

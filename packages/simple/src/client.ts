@@ -325,12 +325,7 @@ export class MQTTClient {
    * await client.publish("sensors/t1", "21.5", false, 1);
    */
   async publish(topic: string | Uint8Array, msg: string | Uint8Array, retain = false, qos: 0 | 1 = 0): Promise<void> {
-    checkBytes(topic, "publish(topic)");
-    checkBytes(msg, "publish(msg)");
-    checkBoolean(retain, "publish(retain)");
-    checkQos01(qos, "publish(qos)");
-    // One pass validates and encodes; a QoS 1 packet gets its real id patched in below.
-    const packet = codecRule("publish(topic, msg)", () => encodePublish(topic, msg, qos, retain, false, qos ? 1 : undefined));
+    const packet = this.preparePublish(topic, msg, retain, qos);
     if (qos === 0) {
       const conn = this.requireConnection("publish()");
       if (!conn.enqueue(packet)) await conn.flushed();
@@ -357,8 +352,7 @@ export class MQTTClient {
    * const granted = await client.subscribe("sensors/+/temp", 1);
    */
   async subscribe(topic: string, qos: 0 | 1 = 0): Promise<number> {
-    checkFilter(topic, "subscribe(topic)");
-    checkQos01(qos, "subscribe(qos)");
+    this.checkSubscribe(topic, qos);
     this.requireConnection("subscribe()");
     const pid = this.inflight.allocate();
     const packet = codecRule("subscribe(topic)", () =>
@@ -374,7 +368,7 @@ export class MQTTClient {
    * await client.unsubscribe("sensors/+/temp");
    */
   async unsubscribe(topic: string): Promise<void> {
-    checkFilter(topic, "unsubscribe(topic)");
+    this.checkUnsubscribe(topic);
     this.requireConnection("unsubscribe()");
     const pid = this.inflight.allocate();
     const packet = codecRule("unsubscribe(topic)", () => encode({ type: "unsubscribe", packetId: pid, topicFilters: [topic] }));
@@ -463,6 +457,29 @@ export class MQTTClient {
   }
 
   // ---- hooks for subclasses -------------------------------------------------------------
+
+  /**
+   * Validates publish() arguments and encodes the PUBLISH in one pass (a QoS 1 packet carries
+   * a placeholder id, patched when it gets its slot). Throws InvalidArgumentError.
+   */
+  protected preparePublish(topic: unknown, msg: unknown, retain: unknown, qos: unknown): Uint8Array {
+    checkBytes(topic, "publish(topic)");
+    checkBytes(msg, "publish(msg)");
+    checkBoolean(retain, "publish(retain)");
+    checkQos01(qos, "publish(qos)");
+    return codecRule("publish(topic, msg)", () => encodePublish(topic, msg, qos, retain, false, qos ? 1 : undefined));
+  }
+
+  /** Validates subscribe() arguments. Throws InvalidArgumentError. */
+  protected checkSubscribe(topic: unknown, qos: unknown): void {
+    checkFilter(topic, "subscribe(topic)");
+    checkQos01(qos, "subscribe(qos)");
+  }
+
+  /** Validates unsubscribe() arguments. Throws InvalidArgumentError. */
+  protected checkUnsubscribe(topic: unknown): void {
+    checkFilter(topic, "unsubscribe(topic)");
+  }
 
   /** Runs right after an accepted CONNACK, before `connect()` resolves or anything else is sent. */
   protected sessionStarted(_sessionPresent: boolean): void {}

@@ -26,6 +26,10 @@ export const ErrorCode = {
   CLIENT_CLOSED: "ERR_CLIENT_CLOSED",
   /** No message receiver: `waitMsg()`/`checkMsg()` need a `setCallback()` callback. */
   NO_CALLBACK: "ERR_NO_CALLBACK",
+  /** (robust) The offline queue was full: this publish was refused or dropped, never sent. */
+  OFFLINE_QUEUE_FULL: "ERR_OFFLINE_QUEUE_FULL",
+  /** (robust) Reconnecting gave up (attempt limit reached): pending work is failed. */
+  RECONNECT_FAILED: "ERR_RECONNECT_FAILED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,0 +1,287 @@
+/**
+ * Design: a real TCP proxy between a client under test and a broker, for fault injection.
+ * It owns both sockets of every connection and can cut (dropAll), stall (blackhole), slow
+ * (setDelay) or refuse them. Each direction is also decoded with @umqtt/codec into a tap, at
+ * the moment the bytes reach the proxy. The tap must never affect forwarding: a decode error
+ * (a stream cut mid-packet) only resets that direction's decoder.
+ *
+ *   client ──up──▶ [tap][blackhole? drop][delay queue] ──▶ broker
+ *   client ◀─down── [delay queue][blackhole? drop][tap] ◀── broker
+ */
+import net from "node:net";
+import { Decoder, type Packet } from "@umqtt/codec";
+import { TimeoutError } from "./deferred.ts";
+
+/** Direction of a packet: "up" is client → broker, "down" is broker → client. */
+export type TapDirection = "up" | "down";
+
+/** One decoded packet seen by the proxy. */
+export interface TapRecord {
+  /** Connection serial, 1-based, in accept order. */
+  conn: number;
+  /** Date.now() when the bytes reached the proxy. */
+  at: number;
+  dir: TapDirection;
+  packet: Packet;
+  /** True when blackhole() swallowed it: the other side never got it. */
+  dropped: boolean;
+}
+
+/** Options for startFaultProxy(). */
+export interface FaultProxyOptions {
+  target: { host: string; port: number };
+  /** Listen port; 0 (default) picks a free one. */
+  port?: number;
+  host?: string;
+  /** Decode and record packets (default true); false for long benchmarks. */
+  tap?: boolean;
+}
+
+/** A running fault-injection proxy. */
+export interface FaultProxy {
+  readonly host: string;
+  readonly port: number;
+  /** mqtt://host:port */
+  readonly url: string;
+  /** Client connections currently open. */
+  connections(): number;
+  /** Destroys every client and upstream socket at once (TCP RST where possible). */
+  dropAll(): void;
+  /** While on, sockets stay open but no bytes are forwarded either way (they are dropped). */
+  blackhole(on: boolean): void;
+  /** Delays forwarding in both directions by ms, preserving order. 0 turns it off. */
+  setDelay(ms: number): void;
+  /** While on, new connections are accepted and reset at once (broker down). */
+  refuse(on: boolean): void;
+  /** Client → broker packets. */
+  readonly tap: TapRecord[];
+  /** Broker → client packets. */
+  readonly brokerTap: TapRecord[];
+  /** Calls fn for every tapped packet; returns an unsubscribe function. */
+  onPacket(fn: (rec: TapRecord, dir: TapDirection) => void): () => void;
+  /** First record (already tapped, in arrival order, or arriving later) matching pred. */
+  waitForPacket(pred: (rec: TapRecord) => boolean, timeoutMs?: number): Promise<TapRecord>;
+  /** Destroys all connections and stops listening. */
+  close(): Promise<void>;
+}
+
+function reset(socket: net.Socket): void {
+  try {
+    // RST only works on a connected TCP handle; fall back to a plain destroy.
+    if (!socket.destroyed && !socket.connecting) socket.resetAndDestroy();
+    else socket.destroy();
+  } catch {
+    socket.destroy();
+  }
+}
+
+/** One direction of one connection: tap, blackhole, ordered delay, write. */
+class Pipe {
+  private decoder = new Decoder();
+  private queue: { due: number; chunk: Buffer }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private ending = false;
+
+  constructor(
+    private readonly proxy: TcpFaultProxy,
+    private readonly conn: number,
+    private readonly dir: TapDirection,
+    private readonly dst: net.Socket,
+  ) {}
+
+  push(chunk: Buffer): void {
+    const at = Date.now();
+    const dropped = this.proxy.blackholed;
+    if (this.proxy.tapping) this.decode(chunk, at, dropped);
+    if (dropped) return;
+    const delay = this.proxy.delay;
+    if (delay <= 0 && this.queue.length === 0) {
+      this.write(chunk);
+      return;
+    }
+    const last = this.queue[this.queue.length - 1];
+    this.queue.push({ due: Math.max(at + delay, last ? last.due : 0), chunk });
+    this.schedule();
+  }
+
+  private decode(chunk: Buffer, at: number, dropped: boolean): void {
+    let packets: Packet[];
+    try {
+      packets = this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    } catch {
+      this.decoder = new Decoder();
+      return;
+    }
+    for (const packet of packets) {
+      this.proxy.record({ conn: this.conn, at, dir: this.dir, packet, dropped });
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer || this.queue.length === 0) return;
+    const wait = Math.max(0, (this.queue[0]?.due ?? 0) - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const now = Date.now();
+      while (this.queue.length > 0 && (this.queue[0]?.due ?? 0) <= now) {
+        const item = this.queue.shift();
+        if (item) this.write(item.chunk);
+      }
+      if (this.ending && this.queue.length === 0 && !this.dst.destroyed) this.dst.end();
+      this.schedule();
+    }, wait);
+  }
+
+  private write(chunk: Buffer): void {
+    if (!this.dst.destroyed) this.dst.write(chunk);
+  }
+
+  /** The source sent FIN: end the destination once everything queued before it is written. */
+  finish(): void {
+    this.ending = true;
+    if (this.queue.length === 0 && !this.dst.destroyed) this.dst.end();
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.queue = [];
+  }
+}
+
+class TcpFaultProxy implements FaultProxy {
+  host: string;
+  port = 0;
+  blackholed = false;
+  delay = 0;
+  refusing = false;
+  readonly tapping: boolean;
+  readonly tap: TapRecord[] = [];
+  readonly brokerTap: TapRecord[] = [];
+  private all: TapRecord[] = [];
+  private listeners = new Set<(rec: TapRecord, dir: TapDirection) => void>();
+  private pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  private serial = 0;
+  private server: net.Server;
+
+  constructor(private readonly options: FaultProxyOptions) {
+    this.host = options.host ?? "127.0.0.1";
+    this.tapping = options.tap ?? true;
+    this.server = net.createServer((client) => this.accept(client));
+  }
+
+  get url(): string {
+    return `mqtt://${this.host}:${this.port}`;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.options.port ?? 0, this.host, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    const address = this.server.address();
+    if (typeof address === "object" && address !== null) this.port = address.port;
+  }
+
+  private accept(client: net.Socket): void {
+    client.on("error", () => {});
+    if (this.refusing) {
+      reset(client);
+      return;
+    }
+    const conn = ++this.serial;
+    client.setNoDelay(true);
+    const upstream = net.connect(this.options.target);
+    upstream.setNoDelay(true);
+    upstream.on("error", () => {});
+    const pair = { client, upstream };
+    this.pairs.add(pair);
+    const up = new Pipe(this, conn, "up", upstream);
+    const down = new Pipe(this, conn, "down", client);
+    // Writes to a connecting socket are buffered by net, so no pause is needed.
+    client.on("data", (chunk: Buffer) => up.push(chunk));
+    upstream.on("data", (chunk: Buffer) => down.push(chunk));
+    // A FIN is forwarded after the bytes queued before it; an abrupt close (error/RST) is
+    // propagated at once. The pair is forgotten once both sockets are closed.
+    client.once("end", () => up.finish());
+    upstream.once("end", () => down.finish());
+    const onClose = (other: net.Socket, pipe: Pipe) => (hadError: boolean) => {
+      if (hadError) reset(other);
+      if (client.destroyed && upstream.destroyed) {
+        this.pairs.delete(pair);
+        up.dispose();
+        down.dispose();
+      } else if (hadError) pipe.dispose();
+    };
+    client.once("close", onClose(upstream, up));
+    upstream.once("close", onClose(client, down));
+  }
+
+  record(rec: TapRecord): void {
+    (rec.dir === "up" ? this.tap : this.brokerTap).push(rec);
+    this.all.push(rec);
+    for (const fn of [...this.listeners]) fn(rec, rec.dir);
+  }
+
+  connections(): number {
+    return this.pairs.size;
+  }
+
+  dropAll(): void {
+    for (const { client, upstream } of [...this.pairs]) {
+      reset(client);
+      reset(upstream);
+    }
+  }
+
+  blackhole(on: boolean): void {
+    this.blackholed = on;
+  }
+
+  setDelay(ms: number): void {
+    this.delay = Math.max(0, ms);
+  }
+
+  refuse(on: boolean): void {
+    this.refusing = on;
+  }
+
+  onPacket(fn: (rec: TapRecord, dir: TapDirection) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  waitForPacket(pred: (rec: TapRecord) => boolean, timeoutMs = 5000): Promise<TapRecord> {
+    const found = this.all.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new TimeoutError(`waitForPacket: no matching packet within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const off = this.onPacket((rec) => {
+        if (!pred(rec)) return;
+        clearTimeout(timer);
+        off();
+        resolve(rec);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.dropAll();
+    this.listeners.clear();
+    await closed;
+  }
+}
+
+/** Starts a TCP fault-injection proxy in front of `target` on 127.0.0.1. */
+export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+  const proxy = new TcpFaultProxy(options);
+  await proxy.listen();
+  return proxy;
+}

@@ -8,6 +8,7 @@ export {
   MQTTException,
   MqttClientError,
 } from "./errors.js";
+export { RequestKind } from "./inflight.js";
 export { MemoryConnection, MemoryServer } from "./memory.js";
 export { socketTransport } from "./socket.js";
 export type { SocketOptions } from "./socket.js";

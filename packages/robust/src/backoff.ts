@@ -1,0 +1,12 @@
+/**
+ * Reconnect delay: exponential backoff with full jitter — a uniformly random wait between 0
+ * and min(cap, base × 2^(attempt − 1)), so a fleet of clients that lost the same broker does
+ * not come back in lock-step.
+ *
+ * @example
+ * backoffDelay(3, 2000, 60_000) // somewhere in [0, 8000) ms
+ */
+export function backoffDelay(attempt: number, base: number, cap: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random() * ceiling);
+}

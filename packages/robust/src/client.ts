@@ -1,0 +1,447 @@
+/**
+ * Design: umqtt.robust's contract on top of the simple client — the same API, and network
+ * faults do not surface. One supervisor (`reconnect()` run by `ensureReconnecting`) redials
+ * whenever the connection is lost while the client is wanted; operations wait for it:
+ * - QoS 1 publishes stay in the session's in-flight table across connections and are re-sent
+ *   first after the CONNACK, in order, with DUP = 1 and their original ids;
+ * - with no session on the broker, every active subscription is re-subscribed before that;
+ * - publishes made while down wait in a bounded {@link OfflineQueue};
+ * - subscribe, unsubscribe, waitMsg and messages() retry once the client is back.
+ * Errors that a reconnect cannot cure (bad arguments, CONNACK 1/2/4/5, SUBACK 0x80) reject.
+ */
+import {
+  ErrorCode,
+  InvalidArgumentError,
+  isConnectionError,
+  type Message,
+  MQTTClient as SimpleClient,
+  type MQTTClientOptions as SimpleOptions,
+  MQTTException,
+  MqttClientError,
+  RequestKind,
+} from "@umqtt/simple";
+import { backoffDelay } from "./backoff.js";
+import { type OfflinePolicy, OfflineQueue } from "./offline-queue.js";
+
+/** Options of the robust client: the simple client's, plus reconnect and offline settings. */
+export interface MQTTClientOptions extends SimpleOptions {
+  /** Print reconnect activity through `log()` (umqtt.robust's DEBUG). Default false. */
+  debug?: boolean;
+  /** Backoff base in ms: the first retry waits up to this long (full jitter). Default 2000. */
+  reconnectDelay?: number;
+  /** Backoff cap in ms. Default 60 000. */
+  maxReconnectDelay?: number;
+  /** Failed attempts after which reconnecting gives up and pending work rejects. Default: never. */
+  maxReconnectAttempts?: number;
+  /** Publishes that may wait while disconnected. Default 1000. */
+  maxOfflineQueue?: number;
+  /** What a full offline queue does: drop the oldest QoS 0 publish (default) or reject the new one. QoS 1 is never dropped. */
+  offlinePolicy?: OfflinePolicy;
+}
+
+// How long one checkMsg() attempt waits for a reconnect before moving on.
+const CHECK_WAIT_MS = 250;
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/**
+ * MQTT client that survives network faults: same API as `@umqtt/simple`'s, with automatic
+ * reconnect, re-send of unacknowledged QoS 1 messages and re-subscription.
+ *
+ * @example
+ * const client = new MQTTClient("gateway-7", "broker.local", { keepalive: 30 });
+ * await client.connect(false);
+ * await client.subscribe("cmd/#", 1);
+ * await client.publish("telemetry", payload, false, 1); // resolves on PUBACK, outages or not
+ */
+export class MQTTClient extends SimpleClient {
+  /** umqtt.robust's DEBUG: when true, `log()` prints. */
+  debug: boolean;
+  private readonly baseDelay: number;
+  private readonly maxDelay: number;
+  private readonly maxAttempts: number;
+  private readonly offline: OfflineQueue;
+  /** Active subscriptions (filter → QoS), re-subscribed when the broker lost the session. */
+  protected readonly subscriptions = new Map<string, 0 | 1>();
+  private upWaiters: Waiter[] = [];
+  private wanted = false;
+  private closing = false;
+  private reconnecting = false;
+  private connecting = 0;
+  private resubscribeUnconfirmed = false;
+  private cancelDelay: (() => void) | undefined;
+
+  constructor(clientId: string, server: string, options: MQTTClientOptions = {}) {
+    super(clientId, server, options);
+    this.debug = options.debug ?? false;
+    if (typeof this.debug !== "boolean") {
+      throw new InvalidArgumentError(`MQTTClient(options.debug): must be a boolean, got ${String(this.debug)}`);
+    }
+    this.baseDelay = positive(options.reconnectDelay ?? 2000, "reconnectDelay");
+    this.maxDelay = positive(options.maxReconnectDelay ?? 60_000, "maxReconnectDelay");
+    this.maxAttempts = positive(options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY, "maxReconnectAttempts");
+    const limit = options.maxOfflineQueue ?? 1000;
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new InvalidArgumentError(`MQTTClient(options.maxOfflineQueue): must be an integer ≥ 0, got ${String(limit)}`);
+    }
+    const policy = options.offlinePolicy ?? "drop-oldest";
+    if (policy !== "drop-oldest" && policy !== "reject") {
+      throw new InvalidArgumentError(
+        `MQTTClient(options.offlinePolicy): must be "drop-oldest" or "reject", got ${String(policy)}`,
+      );
+    }
+    this.offline = new OfflineQueue(limit, policy);
+  }
+
+  /**
+   * Connects (see the simple client). Also marks the client as wanted: from now on a lost
+   * connection is redialled until `disconnect()`. `reconnect()` calls this method with
+   * `cleanSession = false`, so an override runs on every reconnect.
+   * @example
+   * if (!(await client.connect(false))) await client.subscribe("cmd/#", 1);
+   */
+  override async connect(cleanSession = true, timeout?: number): Promise<boolean> {
+    this.closing = false;
+    this.connecting++;
+    try {
+      const sessionPresent = await super.connect(cleanSession, timeout);
+      this.wanted = true;
+      return sessionPresent;
+    } finally {
+      this.connecting--;
+    }
+  }
+
+  /**
+   * Disconnects and stops reconnecting; everything pending (in-flight publishes, the offline
+   * queue, waits for a reconnect) rejects with code `ERR_CLIENT_CLOSED`.
+   * @example
+   * await client.disconnect();
+   */
+  override async disconnect(): Promise<void> {
+    this.closing = true;
+    this.wanted = false;
+    this.cancelDelay?.();
+    await super.disconnect();
+    this.fail(new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() closed the client"));
+  }
+
+  /**
+   * Redials until connected: `connect(false)` per attempt, `delay(attempt)` after each failed
+   * one, `log(true, err)` for each failure. Resolves to the session-present flag; rejects on an
+   * error a reconnect cannot cure, or after `maxReconnectAttempts` (code `ERR_RECONNECT_FAILED`).
+   * @example
+   * class MyClient extends MQTTClient { override async reconnect() { led.on(); try { return await super.reconnect(); } finally { led.off(); } } }
+   */
+  async reconnect(): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.closing) throw new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() stopped reconnecting");
+      try {
+        return await this.connect(false);
+      } catch (err) {
+        if (this.closing) throw err;
+        if (!curable(err)) throw err;
+        this.log(true, err);
+        if (attempt >= this.maxAttempts) {
+          throw new MqttClientError(ErrorCode.RECONNECT_FAILED, `gave up reconnecting after ${attempt} attempts`, {
+            cause: err,
+          });
+        }
+        await this.delay(attempt);
+      }
+    }
+  }
+
+  /**
+   * Waits before reconnect attempt `attempt + 1`: exponential backoff with full jitter between
+   * 0 and min(maxReconnectDelay, reconnectDelay × 2^(attempt − 1)). Override to change.
+   * @example
+   * class FixedDelay extends MQTTClient { override delay() { return new Promise<void>((r) => setTimeout(r, 2000)); } }
+   */
+  delay(attempt: number): Promise<void> {
+    const ms = backoffDelay(attempt, this.baseDelay, this.maxDelay);
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.cancelDelay = done;
+    });
+  }
+
+  /**
+   * Reports a connection problem: `inReconnect` is true for a failed reconnect attempt. Prints
+   * only when `debug` is set. Override to route to your logger.
+   * @example
+   * client.log = (inReconnect, err) => logger.warn({ inReconnect, err });
+   */
+  log(inReconnect: boolean, err: unknown): void {
+    if (!this.debug) return;
+    const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    console.log(inReconnect ? `mqtt reconnect: ${text}` : `mqtt: ${text}`);
+  }
+
+  /**
+   * Publishes; survives outages. While disconnected the publish waits in the offline queue;
+   * a QoS 1 publish resolves on its PUBACK, however many reconnects that takes.
+   * @example
+   * await client.publish("telemetry", JSON.stringify(sample), false, 1);
+   */
+  override async publish(
+    topic: string | Uint8Array,
+    msg: string | Uint8Array,
+    retain = false,
+    qos: 0 | 1 = 0,
+  ): Promise<void> {
+    for (;;) {
+      if (!this.isConnected()) {
+        // Bad arguments are refused now, never queued.
+        this.preparePublish(topic, msg, retain, qos);
+        await this.waitOffline(qos);
+      }
+      try {
+        return await super.publish(topic, msg, retain, qos);
+      } catch (err) {
+        if (!this.retryable(err)) throw err;
+        this.log(false, err);
+      }
+    }
+  }
+
+  /**
+   * Subscribes and remembers the subscription, so it is renewed after a reconnect that lost
+   * the session. A refusal (SUBACK 0x80) rejects with `MQTTException` 128 and is not retried.
+   * @example
+   * await client.subscribe("cmd/#", 1);
+   */
+  override async subscribe(topic: string, qos: 0 | 1 = 0): Promise<number> {
+    this.checkSubscribe(topic, qos);
+    for (;;) {
+      await this.whenConnected();
+      try {
+        const granted = await super.subscribe(topic, qos);
+        this.subscriptions.set(topic, qos);
+        return granted;
+      } catch (err) {
+        if (!this.retryable(err)) throw err;
+        this.log(false, err);
+      }
+    }
+  }
+
+  /**
+   * Unsubscribes; the subscription is forgotten at once (never renewed), and the UNSUBSCRIBE
+   * is retried until acknowledged.
+   * @example
+   * await client.unsubscribe("cmd/#");
+   */
+  override async unsubscribe(topic: string): Promise<void> {
+    this.checkUnsubscribe(topic);
+    this.subscriptions.delete(topic);
+    for (;;) {
+      await this.whenConnected();
+      try {
+        return await super.unsubscribe(topic);
+      } catch (err) {
+        if (!this.retryable(err)) throw err;
+        this.log(false, err);
+      }
+    }
+  }
+
+  /**
+   * Waits for and dispatches the next message, across reconnects.
+   * @example
+   * for (;;) await client.waitMsg();
+   */
+  override async waitMsg(): Promise<number | null> {
+    for (;;) {
+      try {
+        return await super.waitMsg();
+      } catch (err) {
+        if (!this.retryable(err)) throw err;
+        this.log(false, err);
+        await this.whenConnected();
+      }
+    }
+  }
+
+  /**
+   * Dispatches a message if one has arrived, else resolves `null`. While disconnected it tries
+   * at most `attempts` times, waiting at most 250 ms each for the reconnect running in the
+   * background — so it never blocks for long (umqtt.robust's `check_msg(attempts=2)`).
+   * @example
+   * while (true) { await client.checkMsg(); await work(); }
+   */
+  override async checkMsg(attempts = 2): Promise<number | null> {
+    if (!Number.isInteger(attempts) || attempts < 1) {
+      throw new InvalidArgumentError(`checkMsg(attempts): must be an integer ≥ 1, got ${String(attempts)}`);
+    }
+    for (; attempts > 0; attempts--) {
+      try {
+        return await super.checkMsg();
+      } catch (err) {
+        if (!this.retryable(err)) throw err;
+        this.log(false, err);
+        await this.whenConnected(CHECK_WAIT_MS);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The received messages as an async iterator that carries on across reconnects; it ends
+   * after `disconnect()`.
+   * @example
+   * for await (const m of client.messages()) await handle(m);
+   */
+  override messages(): AsyncIterableIterator<Message> {
+    const inner = super.messages();
+    const iterator: AsyncIterableIterator<Message> = {
+      [Symbol.asyncIterator]: () => iterator,
+      next: async () => {
+        for (;;) {
+          try {
+            return await inner.next();
+          } catch (err) {
+            if (!this.retryable(err)) throw err;
+            this.log(false, err);
+            await this.whenConnected();
+          }
+        }
+      },
+      return: () => inner.return!(),
+    };
+    return iterator;
+  }
+
+  // ---- session hooks ----------------------------------------------------------------------
+
+  protected override keepsRequestsOffline(): boolean {
+    return true;
+  }
+
+  /** After CONNACK: re-subscribe (no session), re-send unacked QoS 1, then release the waiters. */
+  protected override sessionStarted(sessionPresent: boolean): void {
+    super.sessionStarted(sessionPresent);
+    if (!sessionPresent || this.resubscribeUnconfirmed) this.resubscribe();
+    this.resendUnacked();
+    this.offline.release();
+    for (const waiter of this.upWaiters.splice(0)) waiter.resolve();
+  }
+
+  /** Keeps QoS 1 publishes for re-sending; requests that the caller retries reject. */
+  protected override connectionLost(err: MqttClientError): void {
+    if (this.closing || !isConnectionError(err)) return this.fail(err);
+    this.inflight.rejectRequests(err, [RequestKind.SUBSCRIBE, RequestKind.UNSUBSCRIBE]);
+    this.ensureReconnecting();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private resubscribe(): void {
+    if (this.subscriptions.size === 0) return;
+    this.resubscribeUnconfirmed = true;
+    const renewals = [...this.subscriptions].map(([topic, qos]) =>
+      super.subscribe(topic, qos).catch((err: unknown) => {
+        // A refusal now (ACL changed) drops the subscription; anything else retries next time.
+        if (err instanceof MQTTException) this.subscriptions.delete(topic);
+        this.log(true, err);
+        throw err;
+      }),
+    );
+    Promise.all(renewals).then(
+      () => {
+        this.resubscribeUnconfirmed = false;
+      },
+      () => {},
+    );
+  }
+
+  private retryable(err: unknown): boolean {
+    return isConnectionError(err) && !this.closing;
+  }
+
+  private ensureReconnecting(): void {
+    if (this.reconnecting || this.closing || !this.wanted || this.connecting > 0 || this.isConnected()) return;
+    this.reconnecting = true;
+    this.reconnect().then(
+      () => {
+        this.reconnecting = false;
+      },
+      (err: unknown) => {
+        this.reconnecting = false;
+        this.fail(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  }
+
+  /**
+   * Resolves once connected. Rejects when the client was never connected (call `connect()`
+   * first), is closed, or reconnecting gives up. With `timeout`, resolves after it anyway.
+   */
+  private whenConnected(timeout?: number): Promise<void> {
+    if (this.isConnected()) return Promise.resolve();
+    if (this.closing) {
+      return Promise.reject(new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()"));
+    }
+    if (!this.wanted) return Promise.reject(this.notConnectedYet());
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      this.upWaiters.push(waiter);
+      this.ensureReconnecting();
+      if (timeout !== undefined) {
+        setTimeout(() => {
+          const at = this.upWaiters.indexOf(waiter);
+          if (at >= 0) this.upWaiters.splice(at, 1);
+          resolve();
+        }, timeout);
+      }
+    });
+  }
+
+  private waitOffline(qos: 0 | 1): Promise<void> {
+    if (this.closing) {
+      return Promise.reject(new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()"));
+    }
+    if (!this.wanted) return Promise.reject(this.notConnectedYet());
+    return new Promise<void>((resolve, reject) => {
+      const loser = this.offline.add({ qos, resolve, reject });
+      loser?.reject(
+        new MqttClientError(
+          ErrorCode.OFFLINE_QUEUE_FULL,
+          `publish(): the offline queue is full (${this.offline.limit} publishes waiting, policy "${this.offline.policy}"); this publish was not sent`,
+        ),
+      );
+      this.ensureReconnecting();
+    });
+  }
+
+  private notConnectedYet(): MqttClientError {
+    return this.notConnected("not connected yet: call connect() first");
+  }
+
+  /** Fails everything that waits on a connection. */
+  private fail(err: Error): void {
+    const clientErr = err instanceof MqttClientError ? err : new MqttClientError(ErrorCode.RECONNECT_FAILED, err.message, { cause: err });
+    super.connectionLost(clientErr);
+    this.offline.rejectAll(err);
+    for (const waiter of this.upWaiters.splice(0)) waiter.reject(err);
+  }
+}
+
+/** Failures a new connection can cure: network errors and CONNACK 3 (server unavailable). */
+function curable(err: unknown): boolean {
+  return isConnectionError(err) || (err instanceof MQTTException && err.code === 3);
+}
+
+function positive(value: number, name: string): number {
+  if (typeof value !== "number" || !(value > 0)) {
+    throw new InvalidArgumentError(`MQTTClient(options.${name}): must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}

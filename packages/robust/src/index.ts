@@ -1,0 +1,16 @@
+export { MQTTClient } from "./client.js";
+export type { MQTTClientOptions } from "./client.js";
+export { backoffDelay } from "./backoff.js";
+export { OfflineQueue } from "./offline-queue.js";
+export type { OfflineEntry, OfflinePolicy } from "./offline-queue.js";
+export {
+  ConnectionError,
+  ErrorCode,
+  InvalidArgumentError,
+  isConnectionError,
+  MemoryConnection,
+  MemoryServer,
+  MQTTException,
+  MqttClientError,
+} from "@umqtt/simple";
+export type { Message, MessageCallback, MessageInfo, QoS, Transport, TransportFactory } from "@umqtt/simple";

@@ -1,13 +1,17 @@
-// Size budget: bundles the package's built ESM entry together with the @umqtt layers below it
-// (as a user's bundler would), minifies, gzips, and fails when over `umqttSizeBudget` bytes.
+// Size budget: bundles what a user imports from the package's built ESM entry — the names in
+// `umqttSize.imports` (default: everything) — together with the @umqtt layers below it, as a
+// user's bundler would; minifies, gzips, and fails when over `umqttSize.budget` bytes.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync("package.json", "utf8"));
-const budget = pkg.umqttSizeBudget;
+const { budget, imports } = pkg.umqttSize ?? {};
+const contents = imports
+  ? `export { ${imports.join(", ")} } from "./dist/index.js";`
+  : `export * from "./dist/index.js";`;
 const result = await build({
-  entryPoints: ["./dist/index.js"],
+  stdin: { contents, resolveDir: process.cwd(), loader: "js" },
   bundle: true,
   minify: true,
   format: "esm",
@@ -18,7 +22,8 @@ const result = await build({
 });
 const bytes = result.outputFiles[0].contents;
 const gz = gzipSync(bytes, { level: 9 }).length;
-const line = `${pkg.name}: ${bytes.length} B minified, ${gz} B gzipped (budget ${budget} B)`;
+const what = imports ? `{ ${imports.join(", ")} }` : "everything";
+const line = `${pkg.name} ${what}: ${bytes.length} B minified, ${gz} B gzipped (budget ${budget} B)`;
 if (typeof budget === "number" && gz > budget) {
   console.error(`size budget exceeded: ${line}`);
   process.exit(1);

@@ -6,7 +6,12 @@
  * @example
  * backoffDelay(3, 2000, 60_000) // somewhere in [0, 8000) ms
  */
-export function backoffDelay(attempt: number, base: number, cap: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  base: number,
+  cap: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }

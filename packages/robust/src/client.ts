@@ -14,11 +14,11 @@ import {
   InvalidArgumentError,
   isConnectionError,
   type Message,
-  MQTTClient as SimpleClient,
-  type MQTTClientOptions as SimpleOptions,
   MQTTException,
   MqttClientError,
   RequestKind,
+  MQTTClient as SimpleClient,
+  type MQTTClientOptions as SimpleOptions,
 } from "@umqtt/simple";
 import { backoffDelay } from "./backoff.js";
 import { type OfflinePolicy, OfflineQueue } from "./offline-queue.js";
@@ -78,14 +78,21 @@ export class MQTTClient extends SimpleClient {
     super(clientId, server, options);
     this.debug = options.debug ?? false;
     if (typeof this.debug !== "boolean") {
-      throw new InvalidArgumentError(`MQTTClient(options.debug): must be a boolean, got ${String(this.debug)}`);
+      throw new InvalidArgumentError(
+        `MQTTClient(options.debug): must be a boolean, got ${String(this.debug)}`,
+      );
     }
     this.baseDelay = positive(options.reconnectDelay ?? 2000, "reconnectDelay");
     this.maxDelay = positive(options.maxReconnectDelay ?? 60_000, "maxReconnectDelay");
-    this.maxAttempts = positive(options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY, "maxReconnectAttempts");
+    this.maxAttempts = positive(
+      options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY,
+      "maxReconnectAttempts",
+    );
     const limit = options.maxOfflineQueue ?? 1000;
     if (!Number.isInteger(limit) || limit < 0) {
-      throw new InvalidArgumentError(`MQTTClient(options.maxOfflineQueue): must be an integer ≥ 0, got ${String(limit)}`);
+      throw new InvalidArgumentError(
+        `MQTTClient(options.maxOfflineQueue): must be an integer ≥ 0, got ${String(limit)}`,
+      );
     }
     const policy = options.offlinePolicy ?? "drop-oldest";
     if (policy !== "drop-oldest" && policy !== "reject") {
@@ -138,7 +145,8 @@ export class MQTTClient extends SimpleClient {
    */
   async reconnect(): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
-      if (this.closing) throw new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() stopped reconnecting");
+      if (this.closing)
+        throw new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() stopped reconnecting");
       try {
         return await this.connect(false);
       } catch (err) {
@@ -146,9 +154,13 @@ export class MQTTClient extends SimpleClient {
         if (!curable(err)) throw err;
         this.log(true, err);
         if (attempt >= this.maxAttempts) {
-          throw new MqttClientError(ErrorCode.RECONNECT_FAILED, `gave up reconnecting after ${attempt} attempts`, {
-            cause: err,
-          });
+          throw new MqttClientError(
+            ErrorCode.RECONNECT_FAILED,
+            `gave up reconnecting after ${attempt} attempts`,
+            {
+              cause: err,
+            },
+          );
         }
         await this.delay(attempt);
       }
@@ -279,7 +291,9 @@ export class MQTTClient extends SimpleClient {
    */
   override async checkMsg(attempts = 2): Promise<number | null> {
     if (!Number.isInteger(attempts) || attempts < 1) {
-      throw new InvalidArgumentError(`checkMsg(attempts): must be an integer ≥ 1, got ${String(attempts)}`);
+      throw new InvalidArgumentError(
+        `checkMsg(attempts): must be an integer ≥ 1, got ${String(attempts)}`,
+      );
     }
     for (; attempts > 0; attempts--) {
       try {
@@ -367,7 +381,14 @@ export class MQTTClient extends SimpleClient {
   }
 
   private ensureReconnecting(): void {
-    if (this.reconnecting || this.closing || !this.wanted || this.connecting > 0 || this.isConnected()) return;
+    if (
+      this.reconnecting ||
+      this.closing ||
+      !this.wanted ||
+      this.connecting > 0 ||
+      this.isConnected()
+    )
+      return;
     this.reconnecting = true;
     this.reconnect().then(
       () => {
@@ -387,7 +408,9 @@ export class MQTTClient extends SimpleClient {
   private whenConnected(timeout?: number): Promise<void> {
     if (this.isConnected()) return Promise.resolve();
     if (this.closing) {
-      return Promise.reject(new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()"));
+      return Promise.reject(
+        new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()"),
+      );
     }
     if (!this.wanted) return Promise.reject(this.notConnectedYet());
     return new Promise<void>((resolve, reject) => {
@@ -406,7 +429,9 @@ export class MQTTClient extends SimpleClient {
 
   private waitOffline(qos: 0 | 1): Promise<void> {
     if (this.closing) {
-      return Promise.reject(new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()"));
+      return Promise.reject(
+        new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()"),
+      );
     }
     if (!this.wanted) return Promise.reject(this.notConnectedYet());
     return new Promise<void>((resolve, reject) => {
@@ -427,7 +452,10 @@ export class MQTTClient extends SimpleClient {
 
   /** Fails everything that waits on a connection. */
   private fail(err: Error): void {
-    const clientErr = err instanceof MqttClientError ? err : new MqttClientError(ErrorCode.RECONNECT_FAILED, err.message, { cause: err });
+    const clientErr =
+      err instanceof MqttClientError
+        ? err
+        : new MqttClientError(ErrorCode.RECONNECT_FAILED, err.message, { cause: err });
     super.connectionLost(clientErr);
     this.offline.rejectAll(err);
     for (const waiter of this.upWaiters.splice(0)) waiter.reject(err);
@@ -441,7 +469,9 @@ function curable(err: unknown): boolean {
 
 function positive(value: number, name: string): number {
   if (typeof value !== "number" || !(value > 0)) {
-    throw new InvalidArgumentError(`MQTTClient(options.${name}): must be a positive number, got ${String(value)}`);
+    throw new InvalidArgumentError(
+      `MQTTClient(options.${name}): must be a positive number, got ${String(value)}`,
+    );
   }
   return value;
 }

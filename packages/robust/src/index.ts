@@ -1,8 +1,11 @@
-export { MQTTClient } from "./client.js";
-export type { MQTTClientOptions } from "./client.js";
-export { backoffDelay } from "./backoff.js";
-export { OfflineQueue } from "./offline-queue.js";
-export type { OfflineEntry, OfflinePolicy } from "./offline-queue.js";
+export type {
+  Message,
+  MessageCallback,
+  MessageInfo,
+  QoS,
+  Transport,
+  TransportFactory,
+} from "@umqtt/simple";
 export {
   ConnectionError,
   ErrorCode,
@@ -13,4 +16,8 @@ export {
   MQTTException,
   MqttClientError,
 } from "@umqtt/simple";
-export type { Message, MessageCallback, MessageInfo, QoS, Transport, TransportFactory } from "@umqtt/simple";
+export { backoffDelay } from "./backoff.js";
+export type { MQTTClientOptions } from "./client.js";
+export { MQTTClient } from "./client.js";
+export type { OfflineEntry, OfflinePolicy } from "./offline-queue.js";
+export { OfflineQueue } from "./offline-queue.js";

@@ -10,18 +10,14 @@
  * happens to in-flight requests; `keepsRequestsOffline` lets QoS 1 publishes wait for the next
  * connection instead of failing.
  */
-import { encode, encodePublish, type QoS } from "@umqtt/codec";
+
+import type { SecureContext, ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import type { Packet } from "@umqtt/codec";
-import type { ConnectionOptions as TlsConnectionOptions, SecureContext } from "node:tls";
+import { encode, encodePublish, type QoS } from "@umqtt/codec";
 import { Connection } from "./connection.js";
-import {
-  ConnectionError,
-  ErrorCode,
-  MQTTException,
-  MqttClientError,
-} from "./errors.js";
+import { ConnectionError, ErrorCode, MQTTException, MqttClientError } from "./errors.js";
 import { Inbox, type Incoming } from "./inbox.js";
-import { Inflight, RequestKind, type Pending } from "./inflight.js";
+import { Inflight, type Pending, RequestKind } from "./inflight.js";
 import { socketTransport } from "./socket.js";
 import type { TransportFactory } from "./transport.js";
 import {
@@ -118,7 +114,9 @@ export class MQTTClient {
   private readonly options: MQTTClientOptions;
   private readonly transportFactory: TransportFactory;
   private callback: MessageCallback | undefined;
-  private will: { topic: string | Uint8Array; payload: string | Uint8Array; qos: QoS; retain: boolean } | undefined;
+  private will:
+    | { topic: string | Uint8Array; payload: string | Uint8Array; qos: QoS; retain: boolean }
+    | undefined;
   private conn: Connection | undefined;
   private connected = false;
   private epoch = 0;
@@ -138,9 +136,13 @@ export class MQTTClient {
    * const client = new MQTTClient("id", "127.0.0.1", { port: 1883, keepalive: 30 });
    */
   constructor(clientId: string, server: string, options: MQTTClientOptions = {}) {
-    if (typeof clientId !== "string") fail("MQTTClient(clientId)", `must be a string, got ${describe(clientId)}`);
+    if (typeof clientId !== "string")
+      fail("MQTTClient(clientId)", `must be a string, got ${describe(clientId)}`);
     if (typeof server !== "string" || server === "") {
-      fail("MQTTClient(server)", `must be a non-empty host name or address, got ${describe(server)}`);
+      fail(
+        "MQTTClient(server)",
+        `must be a non-empty host name or address, got ${describe(server)}`,
+      );
     }
     if (options === null || typeof options !== "object") {
       fail("MQTTClient(options)", `must be an object, got ${describe(options)}`);
@@ -148,7 +150,10 @@ export class MQTTClient {
     const o = options;
     const ssl = o.ssl ?? false;
     if (typeof ssl !== "boolean" && (typeof ssl !== "object" || !("context" in ssl))) {
-      fail("MQTTClient(options.ssl)", `must be a boolean or a tls.SecureContext, got ${describe(ssl)}`);
+      fail(
+        "MQTTClient(options.ssl)",
+        `must be a boolean or a tls.SecureContext, got ${describe(ssl)}`,
+      );
     }
     const port = checkInteger(o.port ?? 0, "MQTTClient(options.port)", 0, 65535);
     this.keepalive = checkInteger(o.keepalive ?? 60, "MQTTClient(options.keepalive)", 0, 65535);
@@ -157,17 +162,25 @@ export class MQTTClient {
     }
     if (o.password !== undefined) {
       checkBytes(o.password, "MQTTClient(options.password)");
-      if (!o.user) fail("MQTTClient(options.password)", "a password needs a user name [MQTT-3.1.2-22]");
+      if (!o.user)
+        fail("MQTTClient(options.password)", "a password needs a user name [MQTT-3.1.2-22]");
     }
     if (o.maxPacketSize !== undefined) {
       checkInteger(o.maxPacketSize, "MQTTClient(options.maxPacketSize)", 2, 268_435_460);
     }
-    if (o.connectTimeout !== undefined) checkDuration(o.connectTimeout, "MQTTClient(options.connectTimeout)");
+    if (o.connectTimeout !== undefined)
+      checkDuration(o.connectTimeout, "MQTTClient(options.connectTimeout)");
     if (o.sslParams !== undefined && (o.sslParams === null || typeof o.sslParams !== "object")) {
-      fail("MQTTClient(options.sslParams)", `must be an object of tls.connect options, got ${describe(o.sslParams)}`);
+      fail(
+        "MQTTClient(options.sslParams)",
+        `must be an object of tls.connect options, got ${describe(o.sslParams)}`,
+      );
     }
     if (o.transport !== undefined && typeof o.transport !== "function") {
-      fail("MQTTClient(options.transport)", `must be a transport factory function, got ${describe(o.transport)}`);
+      fail(
+        "MQTTClient(options.transport)",
+        `must be a transport factory function, got ${describe(o.transport)}`,
+      );
     }
     // Encoding a CONNECT once checks the client id and credentials against the wire rules now.
     codecRule("MQTTClient(clientId, options)", () =>
@@ -177,10 +190,22 @@ export class MQTTClient {
     this.server = server;
     this.port = port || (ssl ? 8883 : 1883);
     this.options = o;
-    this.inflight = new Inflight(checkInteger(o.maxInflight ?? 32, "MQTTClient(options.maxInflight)", 1, 65535));
+    this.inflight = new Inflight(
+      checkInteger(o.maxInflight ?? 32, "MQTTClient(options.maxInflight)", 1, 65535),
+    );
     this.inbox = new Inbox(
-      checkInteger(o.maxQueuedMessages ?? 1000, "MQTTClient(options.maxQueuedMessages)", 1, 1 << 24),
-      checkInteger(o.maxQueuedBytes ?? 1 << 20, "MQTTClient(options.maxQueuedBytes)", 1024, 1 << 30),
+      checkInteger(
+        o.maxQueuedMessages ?? 1000,
+        "MQTTClient(options.maxQueuedMessages)",
+        1,
+        1 << 24,
+      ),
+      checkInteger(
+        o.maxQueuedBytes ?? 1 << 20,
+        "MQTTClient(options.maxQueuedBytes)",
+        1024,
+        1 << 30,
+      ),
     );
     this.transportFactory =
       o.transport ??
@@ -199,7 +224,8 @@ export class MQTTClient {
    * client.setCallback((topic, msg, { qos, retain }) => console.log(topic, msg, qos, retain));
    */
   setCallback(cb: MessageCallback): void {
-    if (typeof cb !== "function") fail("setCallback(cb)", `must be a function, got ${describe(cb)}`);
+    if (typeof cb !== "function")
+      fail("setCallback(cb)", `must be a function, got ${describe(cb)}`);
     this.callback = cb;
   }
 
@@ -209,13 +235,25 @@ export class MQTTClient {
    * @example
    * client.setLastWill("status/sensor-1", "offline", true, 1);
    */
-  setLastWill(topic: string | Uint8Array, msg: string | Uint8Array, retain = false, qos: QoS = 0): void {
+  setLastWill(
+    topic: string | Uint8Array,
+    msg: string | Uint8Array,
+    retain = false,
+    qos: QoS = 0,
+  ): void {
     checkTopic(topic, "setLastWill(topic)");
     checkBytes(msg, "setLastWill(msg)");
     checkBoolean(retain, "setLastWill(retain)");
-    if (qos !== 0 && qos !== 1 && qos !== 2) fail("setLastWill(qos)", `must be 0, 1 or 2, got ${describe(qos)}`);
+    if (qos !== 0 && qos !== 1 && qos !== 2)
+      fail("setLastWill(qos)", `must be 0, 1 or 2, got ${describe(qos)}`);
     codecRule("setLastWill(topic, msg)", () =>
-      encode({ type: "connect", clientId: "x", cleanSession: true, keepalive: 0, will: { topic, payload: msg, qos, retain } }),
+      encode({
+        type: "connect",
+        clientId: "x",
+        cleanSession: true,
+        keepalive: 0,
+        will: { topic, payload: msg, qos, retain },
+      }),
     );
     this.will = { topic, payload: msg, qos, retain };
   }
@@ -229,7 +267,10 @@ export class MQTTClient {
    */
   async connect(cleanSession = true, timeout?: number): Promise<boolean> {
     checkBoolean(cleanSession, "connect(cleanSession)");
-    const ms = timeout === undefined ? (this.options.connectTimeout ?? 30_000) : checkDuration(timeout, "connect(timeout)");
+    const ms =
+      timeout === undefined
+        ? (this.options.connectTimeout ?? 30_000)
+        : checkDuration(timeout, "connect(timeout)");
     if (this.clientId === "" && !cleanSession) {
       fail("connect(cleanSession)", "an empty client id needs cleanSession = true [MQTT-3.1.3-7]");
     }
@@ -241,12 +282,20 @@ export class MQTTClient {
       ...credentials(this.options),
       ...(this.will ? { will: this.will } : {}),
     });
-    this.conn?.close(new ConnectionError(ErrorCode.CONNECTION_CLOSED, "connect() replaced this connection"));
+    this.conn?.close(
+      new ConnectionError(ErrorCode.CONNECTION_CLOSED, "connect() replaced this connection"),
+    );
 
     const epoch = ++this.epoch;
     const abort = new AbortController();
     const timer = setTimeout(
-      () => abort.abort(new ConnectionError(ErrorCode.CONNECT_TIMEOUT, `no CONNACK within ${ms} ms (connect timeout)`)),
+      () =>
+        abort.abort(
+          new ConnectionError(
+            ErrorCode.CONNECT_TIMEOUT,
+            `no CONNACK within ${ms} ms (connect timeout)`,
+          ),
+        ),
       ms,
     );
     let conn: Connection | undefined;
@@ -268,7 +317,9 @@ export class MQTTClient {
       const accepted = new Promise<boolean>((resolve, reject) => {
         this.connack = { resolve, reject };
       });
-      abort.signal.addEventListener("abort", () => conn?.close(abort.signal.reason), { once: true });
+      abort.signal.addEventListener("abort", () => conn?.close(abort.signal.reason), {
+        once: true,
+      });
       conn.send(packet);
       return await accepted;
     } catch (err) {
@@ -289,7 +340,7 @@ export class MQTTClient {
    */
   async disconnect(): Promise<void> {
     const conn = this.conn;
-    if (!conn || !conn.open) return;
+    if (!conn?.open) return;
     if (this.connected) {
       conn.send(DISCONNECT);
       conn.flush();
@@ -303,12 +354,18 @@ export class MQTTClient {
    * @example
    * await client.ping();
    */
-  ping(): Promise<void> {
+  async ping(): Promise<void> {
     const conn = this.requireConnection("ping()");
-    const wait = this.keepalive > 0 ? this.keepalive * 1000 : (this.options.connectTimeout ?? 30_000);
+    const wait =
+      this.keepalive > 0 ? this.keepalive * 1000 : (this.options.connectTimeout ?? 30_000);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        conn.close(new ConnectionError(ErrorCode.KEEPALIVE_TIMEOUT, `no PINGRESP within ${wait} ms: the link is dead`));
+        conn.close(
+          new ConnectionError(
+            ErrorCode.KEEPALIVE_TIMEOUT,
+            `no PINGRESP within ${wait} ms: the link is dead`,
+          ),
+        );
       }, wait);
       timer.unref?.();
       this.pingWaiters.push({ resolve, reject, timer });
@@ -324,7 +381,12 @@ export class MQTTClient {
    * @example
    * await client.publish("sensors/t1", "21.5", false, 1);
    */
-  async publish(topic: string | Uint8Array, msg: string | Uint8Array, retain = false, qos: 0 | 1 = 0): Promise<void> {
+  async publish(
+    topic: string | Uint8Array,
+    msg: string | Uint8Array,
+    retain = false,
+    qos: 0 | 1 = 0,
+  ): Promise<void> {
     const packet = this.preparePublish(topic, msg, retain, qos);
     if (qos === 0) {
       const conn = this.requireConnection("publish()");
@@ -371,7 +433,9 @@ export class MQTTClient {
     this.checkUnsubscribe(topic);
     this.requireConnection("unsubscribe()");
     const pid = this.inflight.allocate();
-    const packet = codecRule("unsubscribe(topic)", () => encode({ type: "unsubscribe", packetId: pid, topicFilters: [topic] }));
+    const packet = codecRule("unsubscribe(topic)", () =>
+      encode({ type: "unsubscribe", packetId: pid, topicFilters: [topic] }),
+    );
     await this.request(RequestKind.UNSUBSCRIBE, pid, packet);
   }
 
@@ -433,7 +497,8 @@ export class MQTTClient {
           try {
             taken = await this.takeMessage();
           } catch (err) {
-            if (err instanceof MqttClientError && err.code === ErrorCode.CLIENT_CLOSED) return { done: true, value: undefined };
+            if (err instanceof MqttClientError && err.code === ErrorCode.CLIENT_CLOSED)
+              return { done: true, value: undefined };
             throw err;
           }
           const { topic, payload, qos, retain, dup } = taken;
@@ -462,12 +527,19 @@ export class MQTTClient {
    * Validates publish() arguments and encodes the PUBLISH in one pass (a QoS 1 packet carries
    * a placeholder id, patched when it gets its slot). Throws InvalidArgumentError.
    */
-  protected preparePublish(topic: unknown, msg: unknown, retain: unknown, qos: unknown): Uint8Array {
+  protected preparePublish(
+    topic: unknown,
+    msg: unknown,
+    retain: unknown,
+    qos: unknown,
+  ): Uint8Array {
     checkBytes(topic, "publish(topic)");
     checkBytes(msg, "publish(msg)");
     checkBoolean(retain, "publish(retain)");
     checkQos01(qos, "publish(qos)");
-    return codecRule("publish(topic, msg)", () => encodePublish(topic, msg, qos, retain, false, qos ? 1 : undefined));
+    return codecRule("publish(topic, msg)", () =>
+      encodePublish(topic, msg, qos, retain, false, qos ? 1 : undefined),
+    );
   }
 
   /** Validates subscribe() arguments. Throws InvalidArgumentError. */
@@ -582,7 +654,11 @@ export class MQTTClient {
     const cb = this.callback!;
     this.dispatching++;
     try {
-      const result = cb(message.topic, message.payload, { qos: message.qos, retain: message.retain, dup: message.dup });
+      const result = cb(message.topic, message.payload, {
+        qos: message.qos,
+        retain: message.retain,
+        dup: message.dup,
+      });
       if (result && typeof (result as Promise<void>).then === "function") await result;
     } finally {
       this.dispatching--;
@@ -607,7 +683,7 @@ export class MQTTClient {
    */
   private relieve(): void {
     const conn = this.conn;
-    if (!conn || !conn.open) return;
+    if (!conn?.open) return;
     if (!this.inbox.full) return conn.resume();
     if (this.inflight.size === 0 && this.pingWaiters.length === 0) return conn.pause();
     if (this.callback && this.dispatching === 0) {
@@ -631,7 +707,11 @@ export class MQTTClient {
 
   private async pump(): Promise<void> {
     try {
-      while (this.inbox.full && this.callback && (this.inflight.size > 0 || this.pingWaiters.length > 0)) {
+      while (
+        this.inbox.full &&
+        this.callback &&
+        (this.inflight.size > 0 || this.pingWaiters.length > 0)
+      ) {
         const message = this.inbox.shift()!;
         try {
           await this.dispatch(message);
@@ -656,7 +736,8 @@ export class MQTTClient {
       case "suback": {
         const request = this.inflight.take(packet.packetId, RequestKind.SUBSCRIBE);
         const code = packet.returnCodes[0]!;
-        if (request) code === 0x80 ? request.reject(new MQTTException(0x80)) : request.resolve(code);
+        if (request)
+          code === 0x80 ? request.reject(new MQTTException(0x80)) : request.resolve(code);
         return this.relieve();
       }
       case "unsuback":
@@ -679,11 +760,14 @@ export class MQTTClient {
 
   private onConnack(returnCode: number, sessionPresent: boolean): void {
     const waiter = this.connack;
-    if (!waiter) return this.protocolError("unexpected CONNACK on an open connection [MQTT-3.1.0-2]");
+    if (!waiter)
+      return this.protocolError("unexpected CONNACK on an open connection [MQTT-3.1.0-2]");
     this.connack = undefined;
     if (returnCode !== 0) {
       const refusal = new MQTTException(returnCode);
-      this.conn?.close(new ConnectionError(ErrorCode.CONNECTION_CLOSED, refusal.message, { cause: refusal }));
+      this.conn?.close(
+        new ConnectionError(ErrorCode.CONNECTION_CLOSED, refusal.message, { cause: refusal }),
+      );
       return waiter.reject(refusal);
     }
     this.connected = true;
@@ -696,7 +780,9 @@ export class MQTTClient {
   private onPublish(packet: Extract<Packet, { type: "publish" }>): void {
     if (!this.connected) return this.protocolError("PUBLISH before CONNACK [MQTT-3.2.0-1]");
     if (packet.qos === 2) {
-      return this.protocolError("QoS 2 PUBLISH received, but this client subscribes with QoS 0 or 1 only");
+      return this.protocolError(
+        "QoS 2 PUBLISH received, but this client subscribes with QoS 0 or 1 only",
+      );
     }
     const message: Incoming = {
       first: 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0),
@@ -715,7 +801,12 @@ export class MQTTClient {
   }
 
   private protocolError(message: string): void {
-    this.conn?.close(new ConnectionError(ErrorCode.PROTOCOL, `protocol violation: ${message}; connection closed [MQTT-4.8.0-1]`));
+    this.conn?.close(
+      new ConnectionError(
+        ErrorCode.PROTOCOL,
+        `protocol violation: ${message}; connection closed [MQTT-4.8.0-1]`,
+      ),
+    );
   }
 
   private onClose(err: MqttClientError): void {
@@ -736,7 +827,9 @@ export class MQTTClient {
 function credentials(o: MQTTClientOptions): { username?: string; password?: string | Uint8Array } {
   // As umqtt: credentials only with a non-empty user name.
   if (!o.user) return {};
-  return o.password === undefined ? { username: o.user } : { username: o.user, password: o.password };
+  return o.password === undefined
+    ? { username: o.user }
+    : { username: o.user, password: o.password };
 }
 
 /** Offset of the packet id in an encoded QoS > 0 PUBLISH: after the header and the topic. */
@@ -745,4 +838,3 @@ function pidOffset(packet: Uint8Array): number {
   while (packet[i++]! & 0x80);
   return i + 2 + ((packet[i]! << 8) | packet[i + 1]!);
 }
-

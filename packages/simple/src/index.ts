@@ -1,5 +1,6 @@
-export { MQTTClient } from "./client.js";
+export type { QoS } from "@umqtt/codec";
 export type { Message, MessageCallback, MessageInfo, MQTTClientOptions } from "./client.js";
+export { MQTTClient } from "./client.js";
 export {
   ConnectionError,
   ErrorCode,
@@ -10,7 +11,6 @@ export {
 } from "./errors.js";
 export { RequestKind } from "./inflight.js";
 export { MemoryConnection, MemoryServer } from "./memory.js";
-export { socketTransport } from "./socket.js";
 export type { SocketOptions } from "./socket.js";
+export { socketTransport } from "./socket.js";
 export type { Transport, TransportEvents, TransportFactory } from "./transport.js";
-export type { QoS } from "@umqtt/codec";

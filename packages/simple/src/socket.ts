@@ -1,8 +1,9 @@
 /**
  * TCP and TLS transports over Node's `net` and `tls` sockets.
  */
-import { isIP } from "node:net";
+
 import * as net from "node:net";
+import { isIP } from "node:net";
 import * as tls from "node:tls";
 import type { Transport, TransportEvents, TransportFactory } from "./transport.js";
 

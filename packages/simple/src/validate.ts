@@ -63,7 +63,8 @@ export function checkDuration(value: unknown, where: string): number {
 }
 
 export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (value instanceof Uint8Array) return `a Uint8Array(${value.length})`;
   if (value === null || typeof value !== "object") return String(value);
   return `a ${value.constructor?.name ?? "object"}`;

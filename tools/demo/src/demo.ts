@@ -14,7 +14,10 @@ const broker = await startAedes();
 say("broker", `aedes listening on ${broker.url}`);
 
 // @umqtt/default: per-topic handlers with MQTT wildcards, UIFlow2 style.
-const dashboard = new DefaultClient("demo-dashboard", broker.host, { port: broker.port, keepalive: 5 });
+const dashboard = new DefaultClient("demo-dashboard", broker.host, {
+  port: broker.port,
+  keepalive: 5,
+});
 let readings = 0;
 await dashboard.connect(false);
 await dashboard.subscribe(
@@ -25,12 +28,17 @@ await dashboard.subscribe(
   },
   1,
 );
-await dashboard.subscribe("alerts/#", ([topic, msg]) => say("dashboard", `ALERT ${text.decode(topic)}: ${text.decode(msg)}`));
+await dashboard.subscribe("alerts/#", ([topic, msg]) =>
+  say("dashboard", `ALERT ${text.decode(topic)}: ${text.decode(msg)}`),
+);
 
 // @umqtt/simple: one connection, QoS 1 publish resolves on its PUBACK.
 const sensor = new SimpleClient("demo-sensor", broker.host, { port: broker.port });
 await sensor.connect();
-for (const [room, t] of [["kitchen", "21.5"], ["attic", "28.0"]] as const) {
+for (const [room, t] of [
+  ["kitchen", "21.5"],
+  ["attic", "28.0"],
+] as const) {
   await sensor.publish(`sensors/${room}/temp`, t, false, 1);
   say("sensor", `published sensors/${room}/temp = ${t} (QoS 1, acknowledged)`);
 }
@@ -38,7 +46,11 @@ await sensor.publish("alerts/attic", "too warm");
 await sensor.disconnect();
 
 // @umqtt/robust: survives a broker restart; QoS 1 publishes made during the outage arrive.
-const gateway = new RobustClient("demo-gateway", broker.host, { port: broker.port, reconnectDelay: 100, keepalive: 5 });
+const gateway = new RobustClient("demo-gateway", broker.host, {
+  port: broker.port,
+  reconnectDelay: 100,
+  keepalive: 5,
+});
 await gateway.connect(false);
 say("broker", "restarting (all sessions lost)");
 await broker.restart();

@@ -341,11 +341,12 @@ export class MQTTClient {
   async disconnect(): Promise<void> {
     const conn = this.conn;
     if (!conn?.open) return;
-    if (this.connected) {
-      conn.send(DISCONNECT);
-      conn.flush();
-    }
-    conn.close(new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() closed the client"));
+    if (this.connected) conn.send(DISCONNECT);
+    // Graceful: DISCONNECT is flushed before the socket ends, so the broker discards the will.
+    conn.close(
+      new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() closed the client"),
+      true,
+    );
   }
 
   /**

@@ -159,13 +159,14 @@ export class Connection {
   }
 
   /** Ends the connection once; everything waiting on it learns why. */
-  close(err: MqttClientError): void {
+  close(err: MqttClientError, graceful = false): void {
     if (this.closedBy) return;
+    if (graceful) this.flush();
     this.closedBy = err;
     this.keepalive.stop();
     this.out = [];
     this.backlog = [];
-    this.transport?.close();
+    this.transport?.close(graceful);
     for (const waiter of this.flushedWaiters.splice(0)) waiter.reject(err);
     this.handlers.close(err);
   }

@@ -67,8 +67,11 @@ export function socketTransport(options: SocketOptions): TransportFactory {
           write: (bytes) => socket.write(bytes),
           pause: () => socket.pause(),
           resume: () => socket.resume(),
-          close: () => {
-            socket.destroy();
+          close: (graceful) => {
+            if (!graceful) return void socket.destroy();
+            socket.end();
+            // A peer that never finishes the close must not hold the socket open.
+            setTimeout(() => socket.destroy(), 2000).unref();
           },
         });
       });

@@ -21,8 +21,11 @@ export interface Transport {
   pause(): void;
   /** Deliver `data` again. */
   resume(): void;
-  /** Close now; `close` follows. Idempotent. */
-  close(): void;
+  /**
+   * Close; `close` follows. Idempotent. `graceful` first flushes what was written (used after
+   * DISCONNECT); otherwise the stream is dropped at once.
+   */
+  close(graceful?: boolean): void;
 }
 
 /** Opens a transport; resolves once it can carry bytes, rejects if it cannot be opened. */

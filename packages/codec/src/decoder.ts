@@ -1,0 +1,114 @@
+import { decodeBody } from "./decode.js";
+import { CodecErrorCode, fail, type MqttCodecError } from "./errors.js";
+import type { Packet } from "./packet-types.js";
+import { MAX_REMAINING_LENGTH, readVarint } from "./varint.js";
+
+/*
+ * Design: the Decoder owns only framing state. Whole packets inside a chunk are decoded in place
+ * (views, no copy). The bytes of a packet that spans chunks are kept as a list of views and
+ * concatenated once, when the last one arrives. A packet's size is checked against
+ * maxPacketSize as soon as its header is complete, before anything of it is buffered.
+ * It never does IO and never retries after an error.
+ */
+
+/** Options for {@link Decoder}. */
+export interface DecoderOptions {
+  /** Largest accepted packet in bytes, fixed header included. Default 268,435,455 + 5. */
+  maxPacketSize?: number;
+}
+
+/**
+ * Streaming decoder: push chunks of any size (even 1 byte), get the packets they complete.
+ * A packet within one chunk is decoded as views into that chunk, so chunks must not be
+ * modified after they are pushed. After it throws, the decoder stays failed: every later
+ * push throws the same error, and the connection should be closed.
+ *
+ * @example
+ * const decoder = new Decoder({ maxPacketSize: 1 << 20 });
+ * socket.on("data", (chunk) => { for (const packet of decoder.push(chunk)) handle(packet); });
+ */
+export class Decoder {
+  readonly #max: number;
+  /** Views of the incomplete packet's bytes seen so far. */
+  #parts: Uint8Array[] = [];
+  /** Bytes in #parts. */
+  #have = 0;
+  /** Total size of the incomplete packet, or -1 while its header is incomplete. */
+  #need = -1;
+  /** A header split across chunks is gathered here (at most 5 bytes). */
+  readonly #head = new Uint8Array(5);
+  #failed: MqttCodecError | undefined;
+
+  constructor(options?: DecoderOptions) {
+    this.#max = options?.maxPacketSize ?? MAX_REMAINING_LENGTH + 5;
+  }
+
+  /** Feeds `chunk`; returns the packets it completed, in order (often none). */
+  push(chunk: Uint8Array): Packet[] {
+    if (this.#failed) throw this.#failed;
+    try {
+      return this.#push(chunk);
+    } catch (e) {
+      this.#failed = e as MqttCodecError;
+      throw e;
+    }
+  }
+
+  /** Frame size from a {@link readVarint} result `h`, or -1 if incomplete; enforces the limit. */
+  #size(h: number): number {
+    if (h < 0) return -1;
+    const size = 2 + (h & 3) + (h >>> 2);
+    if (size > this.#max)
+      fail(CodecErrorCode.PACKET_TOO_LARGE, `packet of ${size} bytes exceeds maxPacketSize`);
+    return size;
+  }
+
+  #push(chunk: Uint8Array): Packet[] {
+    const out: Packet[] = [];
+    const len = chunk.length;
+    let pos = 0;
+    if (this.#have > 0) {
+      // finish the header of the pending packet, byte by byte (at most 4 more)
+      while (this.#need < 0) {
+        if (pos === len) return out;
+        this.#head[this.#have] = chunk[pos];
+        this.#parts.push(chunk.subarray(pos, ++pos));
+        this.#need = this.#size(readVarint(this.#head, 1, ++this.#have));
+      }
+      const take = Math.min(this.#need - this.#have, len - pos);
+      if (take > 0) {
+        this.#parts.push(chunk.subarray(pos, pos + take));
+        this.#have += take;
+        pos += take;
+      }
+      if (this.#have < this.#need) return out;
+      const whole = new Uint8Array(this.#need);
+      let at = 0;
+      for (const part of this.#parts) {
+        whole.set(part, at);
+        at += part.length;
+      }
+      this.#parts = [];
+      this.#have = 0;
+      this.#need = -1;
+      const body = readVarint(whole, 1, whole.length) >>> 2;
+      out.push(decodeBody(whole[0], whole, whole.length - body, whole.length));
+    }
+    while (pos < len) {
+      const h = readVarint(chunk, pos + 1, len);
+      const size = this.#size(h);
+      if (size < 0 || pos + size > len) {
+        // keep the tail for the next chunk; its header bytes also go to #head
+        const tail = chunk.subarray(pos);
+        this.#parts.push(tail);
+        this.#have = tail.length;
+        this.#need = size;
+        if (size < 0) this.#head.set(tail);
+        break;
+      }
+      out.push(decodeBody(chunk[pos], chunk, pos + 2 + (h & 3), pos + size));
+      pos += size;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,71 @@
+import { binaryLength, checkQos, frame, isU16, put, writeBody } from "./body.js";
+import { CodecErrorCode, fail } from "./errors.js";
+import { type Bytes, type PacketInput, PacketType, type QoS } from "./packet-types.js";
+import { checkTopic } from "./topic.js";
+
+/** PINGREQ frame, built once. Do not mutate. */
+export const PINGREQ: Uint8Array = Uint8Array.of(0xc0, 0);
+/** PINGRESP frame, built once. Do not mutate. */
+export const PINGRESP: Uint8Array = Uint8Array.of(0xd0, 0);
+/** DISCONNECT frame, built once. Do not mutate. */
+export const DISCONNECT: Uint8Array = Uint8Array.of(0xe0, 0);
+
+/**
+ * Encodes a PUBLISH without building a packet object: the client's hot path. Validates like
+ * {@link encode}.
+ *
+ * @example
+ * socket.write(encodePublish("t/a", "hi", 1, false, false, 1)); // 32 09 00 03 74 2f 61 00 01 68 69
+ */
+export function encodePublish(
+  topic: Bytes,
+  payload: Bytes,
+  qos: QoS,
+  retain: boolean,
+  dup: boolean,
+  packetId?: number,
+): Uint8Array {
+  const tl = checkTopic(topic, false);
+  checkQos(qos, "qos");
+  if (qos === 0) {
+    // [MQTT-3.3.1-2] DUP is 0 for QoS 0; [MQTT-2.3.1-5] and there is no packet id
+    if (dup) fail(CodecErrorCode.BAD_FLAGS, "dup must be false for QoS 0");
+    if (packetId !== undefined)
+      fail(CodecErrorCode.BAD_PACKET_ID, "a QoS 0 PUBLISH has no packetId");
+  } else if (!isU16(packetId) || packetId === 0)
+    // [MQTT-2.3.1-1] a non-zero packet id
+    fail(CodecErrorCode.BAD_PACKET_ID, "packetId must be 1..65535");
+  const pl = binaryLength(payload, "payload");
+  const remaining = 2 + tl + (qos === 0 ? 0 : 2) + pl;
+  const out = frame(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), remaining);
+  let pos = out.length - remaining;
+  out[pos++] = tl >> 8;
+  out[pos++] = tl;
+  pos = put(out, pos, topic, tl);
+  if (qos !== 0) {
+    out[pos++] = (packetId as number) >> 8;
+    out[pos++] = packetId as number;
+  }
+  put(out, pos, payload, pl);
+  return out;
+}
+
+/**
+ * Encodes any MQTT 3.1.1 packet into one freshly allocated frame. Every field is checked before
+ * anything is written; an invalid packet throws {@link MqttCodecError} and nothing is returned.
+ *
+ * @example
+ * encode({ type: "subscribe", packetId: 4, subscriptions: [{ topicFilter: "t/#", qos: 1 }] });
+ * // 82 08 00 04 00 03 74 2f 23 01
+ */
+export function encode(packet: PacketInput): Uint8Array {
+  const p = packet;
+  const t: number =
+    typeof p === "object" && p !== null && Object.hasOwn(PacketType, p.type)
+      ? PacketType[p.type]
+      : fail(CodecErrorCode.UNKNOWN_TYPE, "unknown packet type");
+  if (p.type === "publish")
+    return encodePublish(p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId);
+  // [MQTT-2.2.2-1] flags 0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE, else 0000
+  return writeBody(p, t, (t << 4) | (t === 6 || t === 8 || t === 10 ? 2 : 0));
+}

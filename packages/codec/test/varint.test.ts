@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { MqttCodecError } from "../src/errors.js";
+import { MAX_REMAINING_LENGTH, readVarint, varintLength, writeVarint } from "../src/varint.js";
+import { hex, toHex } from "./gen.js";
+
+// The spec's table (2.2.3): boundaries of the 1- to 4-byte encodings
+const table: [number, string][] = [
+  [0, "00"],
+  [127, "7f"],
+  [128, "80 01"],
+  [16_383, "ff 7f"],
+  [16_384, "80 80 01"],
+  [2_097_151, "ff ff 7f"],
+  [2_097_152, "80 80 80 01"],
+  [MAX_REMAINING_LENGTH, "ff ff ff 7f"],
+];
+
+describe("varint", () => {
+  it.each(table)("%i ⇄ %s", (n, bytes) => {
+    const buf = new Uint8Array(5);
+    const end = writeVarint(buf, 1, n);
+    expect(toHex(buf.subarray(1, end))).toBe(bytes);
+    expect(varintLength(n)).toBe(end - 1);
+    const r = readVarint(hex(`30 ${bytes}`), 1, end);
+    expect(r >>> 2).toBe(n);
+    expect((r & 3) + 1).toBe(end - 1);
+  });
+
+  it("returns -1 until the last byte has arrived", () => {
+    const b = hex("30 80 80 01");
+    expect(readVarint(b, 1, 1)).toBe(-1);
+    expect(readVarint(b, 1, 3)).toBe(-1);
+    expect(readVarint(b, 1, 4) >>> 2).toBe(16_384);
+  });
+
+  it("accepts a non-minimal encoding (80 00 is 0 in 2 bytes)", () => {
+    const r = readVarint(hex("30 80 00"), 1, 3);
+    expect(r >>> 2).toBe(0);
+    expect((r & 3) + 1).toBe(2);
+  });
+
+  it("throws ERR_MALFORMED_LENGTH on a 5th byte", () => {
+    expect(() => readVarint(hex("30 ff ff ff ff 01"), 1, 6)).toThrow(MqttCodecError);
+    expect(() => readVarint(hex("30 80 80 80 80"), 1, 5)).toThrow(
+      expect.objectContaining({ code: "ERR_MALFORMED_LENGTH" }),
+    );
+  });
+});

@@ -467,7 +467,7 @@ export class MQTTClient {
       this.beforeDispatch("checkMsg()");
       let message = this.inbox.shift();
       if (!message) {
-        if (!this.connected) throw this.notConnected("checkMsg()");
+        if (!this.connected) throw this.closedError("checkMsg()");
         await new Promise<void>((resolve) => setImmediate(resolve));
         message = this.inbox.shift();
         if (!message) return null;
@@ -643,12 +643,14 @@ export class MQTTClient {
       this.relieve();
       return Promise.resolve(message);
     }
-    if (!this.connected) {
-      const closed = this.lastClose;
-      if (closed && closed.code === ErrorCode.CLIENT_CLOSED) return Promise.reject(closed);
-      return Promise.reject(this.notConnected("waiting for a message"));
-    }
+    if (!this.connected) return Promise.reject(this.closedError("waiting for a message"));
     return new Promise((resolve, reject) => this.msgWaiters.push({ resolve, reject }));
+  }
+
+  /** The error for "no connection": the disconnect() that closed the client, else not connected. */
+  private closedError(where: string): MqttClientError {
+    const closed = this.lastClose;
+    return closed?.code === ErrorCode.CLIENT_CLOSED ? closed : this.notConnected(where);
   }
 
   private async dispatch(message: Incoming): Promise<number> {
@@ -728,6 +730,10 @@ export class MQTTClient {
   }
 
   private onPacket(packet: Packet): void {
+    // [MQTT-3.2.0-1] the broker's first packet is the CONNACK
+    if (!this.connected && packet.type !== "connack" && packet.type !== "publish") {
+      return this.protocolError(`${packet.type.toUpperCase()} before CONNACK [MQTT-3.2.0-1]`);
+    }
     switch (packet.type) {
       case "publish":
         return this.onPublish(packet);

@@ -68,24 +68,29 @@ export class Connection {
   ): Promise<Connection> {
     const connection = new Connection(handlers, options);
     try {
-      connection.transport = await factory(
-        {
-          data: (chunk) => connection.onData(chunk),
-          drain: () => connection.onDrain(),
-          close: (cause) =>
-            connection.close(
-              new ConnectionError(
-                ErrorCode.CONNECTION_CLOSED,
-                cause ? `connection closed: ${cause.message}` : "connection closed by the peer",
-                { cause },
+      connection.transport = await abortable(
+        factory(
+          {
+            data: (chunk) => connection.onData(chunk),
+            drain: () => connection.onDrain(),
+            close: (cause) =>
+              connection.close(
+                new ConnectionError(
+                  ErrorCode.CONNECTION_CLOSED,
+                  cause
+                    ? `connection closed: ${describeCause(cause)}`
+                    : "connection closed by the peer",
+                  { cause },
+                ),
               ),
-            ),
-        },
+          },
+          signal,
+        ),
         signal,
       );
     } catch (err) {
       if (err instanceof ConnectionError) throw err;
-      const message = err instanceof Error ? err.message : String(err);
+      const message = err instanceof Error ? describeCause(err) : String(err);
       throw new ConnectionError(ErrorCode.CONNECTION_CLOSED, `cannot connect: ${message}`, {
         cause: err,
       });
@@ -222,6 +227,38 @@ export class Connection {
       this.handlers.packet(packet);
     }
   }
+}
+
+/**
+ * A socket or TLS error as one readable line with its code, e.g. "unable to verify the first
+ * certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)"; OpenSSL's long error strings shrink to their
+ * reason ("tlsv13 alert certificate required (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED)").
+ */
+function describeCause(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  const ssl = /:error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:]+)/.exec(err.message);
+  const text = ssl ? ssl[1]! : err.message;
+  return typeof code === "string" && !text.includes(code) ? `${text} (${code})` : text;
+}
+
+/** Settles with the transport, or with the abort reason as soon as `signal` aborts (a late transport is closed). */
+function abortable(opening: Promise<Transport>, signal: AbortSignal): Promise<Transport> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    opening.then(
+      (transport) => {
+        signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) transport.close();
+        else resolve(transport);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {

@@ -1,4 +1,5 @@
 export type { QoS } from "@umqtt/codec";
+export { topicMatches, validateTopicFilter } from "@umqtt/codec";
 export type { Message, MessageCallback, MessageInfo, MQTTClientOptions } from "./client.js";
 export { MQTTClient } from "./client.js";
 export {

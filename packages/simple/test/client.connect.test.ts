@@ -1,0 +1,414 @@
+import type { PacketInput } from "@umqtt/codec";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { MQTTClient } from "../src/client.js";
+import { ConnectionError, ErrorCode, MQTTException, MqttClientError } from "../src/errors.js";
+import { MemoryServer } from "../src/memory.js";
+import { bytes, connected, FakeBroker, hex, opening, type Session, turns } from "./fake-broker.js";
+
+/** Starts one of each kind of pending work; returns their (caught) outcomes. */
+async function pendingWork(session: Session, withPing = true) {
+  const { client, broker } = session;
+  client.setCallback(() => {});
+  const work: Record<string, Promise<unknown>> = {
+    publish: client.publish("t", "m", false, 1),
+    subscribe: client.subscribe("s", 1),
+    unsubscribe: client.unsubscribe("s"),
+    waitMsg: client.waitMsg(),
+  };
+  if (withPing) work.ping = client.ping();
+  await broker.next("publish");
+  await broker.next("subscribe");
+  await broker.next("unsubscribe");
+  if (withPing) await broker.next("pingreq");
+  const outcomes = Object.fromEntries(
+    Object.entries(work).map(([name, promise]) => [
+      name,
+      promise.then(
+        () => "resolved",
+        (err: unknown) => err,
+      ),
+    ]),
+  );
+  return async () => {
+    const settled: Record<string, unknown> = {};
+    for (const [name, outcome] of Object.entries(outcomes)) settled[name] = await outcome;
+    return settled;
+  };
+}
+
+function expectAll(
+  settled: Record<string, unknown>,
+  cls: typeof MqttClientError,
+  code: string,
+): void {
+  for (const [name, outcome] of Object.entries(settled)) {
+    expect(outcome, name).toBeInstanceOf(cls);
+    expect((outcome as MqttClientError).code, name).toBe(code);
+  }
+}
+
+describe("connect()", () => {
+  test("isConnected() is true only between an accepted CONNACK and the close", async () => {
+    const session = await opening();
+    expect(session.client.isConnected()).toBe(false);
+    await session.broker.next("connect");
+    await turns();
+    expect(session.client.isConnected()).toBe(false);
+    session.broker.connack();
+    await expect(session.connected).resolves.toBe(false);
+    expect(session.client.isConnected()).toBe(true);
+    session.conn.close();
+    await turns(1);
+    expect(session.client.isConnected()).toBe(false);
+  });
+
+  test.each([1, 2, 3, 4, 5])(
+    "CONNACK return code %i rejects with MQTTException of that code",
+    async (rc) => {
+      const session = await opening();
+      await session.broker.next("connect");
+      session.broker.connack(rc);
+      const err = await session.connected.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MQTTException);
+      expect((err as MQTTException).code).toBe(rc);
+      expect(session.client.isConnected()).toBe(false);
+      await turns(1);
+      expect(session.conn.closed).toBe(true);
+    },
+  );
+
+  test("a second connect() closes the first connection and its pending work rejects", async () => {
+    const first = await connected();
+    const publishing = first.client.publish("t", "m", false, 1);
+    await first.broker.next("publish");
+    const next = first.server.nextConnection();
+    const reconnecting = first.client.connect();
+    const conn2 = await next;
+    await expect(publishing).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
+    expect(first.conn.closed).toBe(true);
+    const broker2 = new FakeBroker(conn2);
+    await broker2.next("connect");
+    broker2.connack(0, true);
+    await expect(reconnecting).resolves.toBe(true);
+    expect(first.client.isConnected()).toBe(true);
+    expect(first.server.connections).toHaveLength(2);
+    // the new connection works
+    const p = first.client.publish("t", "again", false, 1);
+    broker2.puback((await broker2.next("publish")).packetId!);
+    await p;
+  });
+
+  test("connect() after the peer closed opens a new connection", async () => {
+    const session = await connected();
+    session.conn.close();
+    await turns(1);
+    const next = session.server.nextConnection();
+    const reconnecting = session.client.connect();
+    const broker2 = new FakeBroker(await next);
+    await broker2.next("connect");
+    broker2.connack();
+    await reconnecting;
+    expect(session.client.isConnected()).toBe(true);
+  });
+
+  test("a transport that cannot open rejects with ERR_CONNECTION_CLOSED", async () => {
+    const server = new MemoryServer();
+    server.refuse = new Error("ECONNREFUSED");
+    const client = new MQTTClient("cid", "h", { transport: server.factory });
+    const err = await client.connect().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).code).toBe(ErrorCode.CONNECTION_CLOSED);
+  });
+
+  test("the peer closing before CONNACK rejects connect() with ERR_CONNECTION_CLOSED", async () => {
+    const session = await opening();
+    await session.broker.next("connect");
+    session.conn.close();
+    await expect(session.connected).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
+  });
+});
+
+describe("connect timeout", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("no CONNACK within connect(_, timeout) rejects with ERR_CONNECT_TIMEOUT and closes the link", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const session = await opening();
+    // opening() used connect() without timeout; connect again with one (which replaces it)
+    session.connected.catch(() => {});
+    const next = session.server.nextConnection();
+    const connecting = session.client.connect(true, 1000);
+    const conn = await next;
+    await new FakeBroker(conn).next("connect");
+    vi.advanceTimersByTime(999);
+    await turns();
+    expect(conn.closed).toBe(false);
+    vi.advanceTimersByTime(1);
+    const err = await connecting.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).code).toBe(ErrorCode.CONNECT_TIMEOUT);
+    await turns(1);
+    expect(conn.closed).toBe(true);
+    expect(session.client.isConnected()).toBe(false);
+  });
+
+  test("the connectTimeout option applies when connect() gets no timeout", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const session = await opening({ connectTimeout: 500 });
+    await session.broker.next("connect");
+    vi.advanceTimersByTime(500);
+    await expect(session.connected).rejects.toMatchObject({ code: ErrorCode.CONNECT_TIMEOUT });
+  });
+
+  test("a transport that never opens is aborted by the connect timeout", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let aborted = false;
+    const client = new MQTTClient("cid", "h", {
+      transport: (_events, signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener("abort", () => {
+            aborted = true;
+            reject(signal.reason);
+          }),
+        ),
+    });
+    const connecting = client.connect(true, 300);
+    vi.advanceTimersByTime(300);
+    const err = await connecting.catch((e: unknown) => e);
+    expect(aborted).toBe(true);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).code).toBe(ErrorCode.CONNECT_TIMEOUT);
+  });
+
+  test("a CONNACK in time clears the timer", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const session = await opening({ connectTimeout: 500 });
+    await session.broker.next("connect");
+    session.broker.connack();
+    await session.connected;
+    vi.advanceTimersByTime(10_000);
+    await turns();
+    expect(session.client.isConnected()).toBe(true);
+    expect(session.conn.closed).toBe(false);
+  });
+});
+
+describe("every promise settles", () => {
+  test("a peer close rejects pending publish, subscribe, unsubscribe, ping and waitMsg with ERR_CONNECTION_CLOSED", async () => {
+    const session = await connected();
+    const settle = await pendingWork(session);
+    session.conn.close();
+    expectAll(await settle(), ConnectionError, ErrorCode.CONNECTION_CLOSED);
+    expect(session.client.isConnected()).toBe(false);
+  });
+
+  test("a peer close rejects publishes waiting for a window slot", async () => {
+    const { client, broker, conn } = await connected({ maxInflight: 1 });
+    const first = client.publish("t", "1", false, 1);
+    const second = client.publish("t", "2", false, 1);
+    await broker.next("publish");
+    conn.close();
+    await expect(first).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
+    await expect(second).rejects.toBeInstanceOf(ConnectionError);
+  });
+
+  test("disconnect() sends e0 00, closes the link and rejects pending work with ERR_CLIENT_CLOSED", async () => {
+    const session = await connected();
+    const settle = await pendingWork(session);
+    const mark = session.broker.bytesWritten;
+    await session.client.disconnect();
+    expectAll(await settle(), MqttClientError, ErrorCode.CLIENT_CLOSED);
+    expect(hex(session.broker.wire.subarray(mark))).toBe("e0 00");
+    expect(session.conn.closed).toBe(true);
+    expect(session.client.isConnected()).toBe(false);
+    // later calls reject at once
+    await expect(session.client.waitMsg()).rejects.toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
+    await expect(session.client.publish("t", "m")).rejects.toMatchObject({
+      code: ErrorCode.NOT_CONNECTED,
+    });
+    // and a second disconnect() is harmless
+    await session.client.disconnect();
+    expect(session.broker.bytesWritten).toBe(mark + 2);
+  });
+
+  test("disconnect() while awaiting CONNACK rejects connect() and sends no DISCONNECT", async () => {
+    const session = await opening();
+    await session.broker.next("connect");
+    const mark = session.broker.bytesWritten;
+    await session.client.disconnect();
+    await expect(session.connected).rejects.toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
+    expect(session.broker.bytesWritten).toBe(mark);
+  });
+
+  test("disconnect() without a connection resolves", async () => {
+    const client = new MQTTClient("cid", "h", { transport: new MemoryServer().factory });
+    await expect(client.disconnect()).resolves.toBeUndefined();
+  });
+});
+
+describe("broker refusals", () => {
+  test("SUBACK 0x80 rejects with MQTTException 128 and the client stays usable", async () => {
+    const { client, broker } = await connected();
+    const subscribing = client.subscribe("forbidden/#", 1);
+    const packet = await broker.next("subscribe");
+    broker.reply({ type: "suback", packetId: packet.packetId, returnCodes: [0x80] });
+    const err = await subscribing.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MQTTException);
+    expect((err as MQTTException).code).toBe(128);
+    expect(client.isConnected()).toBe(true);
+    const again = client.subscribe("allowed", 1);
+    broker.reply({
+      type: "suback",
+      packetId: (await broker.next("subscribe")).packetId,
+      returnCodes: [0],
+    });
+    await expect(again).resolves.toBe(0);
+  });
+});
+
+describe("protocol violations close the connection with ERR_PROTOCOL", () => {
+  test.each([
+    ["an incoming QoS 2 PUBLISH", bytes("34 07 00 01 74 00 01 6d 6d")],
+    ["an incoming QoS 3 PUBLISH", bytes("36 07 00 01 74 00 01 6d 6d")],
+    ["a PUBREC", bytes("50 02 00 01")],
+    ["a PUBREL", bytes("62 02 00 01")],
+    ["a PUBCOMP", bytes("70 02 00 01")],
+    ["a second CONNACK", bytes("20 02 00 00")],
+    ["a SUBSCRIBE", bytes("82 06 00 01 00 01 74 00")],
+    ["a PINGREQ", bytes("c0 00")],
+    ["malformed bytes (PUBACK of length 3)", bytes("40 03 00 01 00")],
+    ["a PUBACK with reserved flags", bytes("41 02 00 01")],
+    ["a remaining length of five bytes", bytes("30 ff ff ff ff 7f")],
+  ])("%s", async (_name, wire) => {
+    const session = await connected();
+    const settle = await pendingWork(session);
+    session.broker.send(wire);
+    expectAll(await settle(), ConnectionError, ErrorCode.PROTOCOL);
+    expect(session.conn.closed).toBe(true);
+    expect(session.client.isConnected()).toBe(false);
+  });
+
+  test("a packet larger than maxPacketSize", async () => {
+    const session = await connected({ maxPacketSize: 64 });
+    const publishing = session.client.publish("t", "m", false, 1);
+    await session.broker.next("publish");
+    session.broker.publish("t", new Uint8Array(100));
+    await expect(publishing).rejects.toMatchObject({ code: ErrorCode.PROTOCOL });
+  });
+
+  test("a PUBLISH before CONNACK", async () => {
+    const session = await opening();
+    await session.broker.next("connect");
+    session.broker.publish("t", "early");
+    const err = await session.connected.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).code).toBe(ErrorCode.PROTOCOL);
+  });
+
+  test.each([
+    ["a PINGRESP", { type: "pingresp" }],
+    ["a PUBACK", { type: "puback", packetId: 1 }],
+    ["a SUBACK", { type: "suback", packetId: 1, returnCodes: [0] }],
+    ["an UNSUBACK", { type: "unsuback", packetId: 1 }],
+  ] as [string, PacketInput][])("%s before CONNACK [MQTT-3.2.0-1]", async (_name, packet) => {
+    const session = await opening();
+    await session.broker.next("connect");
+    session.broker.reply(packet);
+    session.broker.connack();
+    const err = await session.connected.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).code).toBe(ErrorCode.PROTOCOL);
+    expect(session.client.isConnected()).toBe(false);
+  });
+});
+
+describe("keepalive", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const fake = () => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+
+  test("writes a PINGREQ after keepalive seconds of silence", async () => {
+    fake();
+    const { broker } = await connected({ keepalive: 1 });
+    vi.advanceTimersByTime(999);
+    await turns();
+    expect(broker.takeAll()).toEqual([]);
+    vi.advanceTimersByTime(1);
+    await broker.next("pingreq");
+  });
+
+  test("no PINGRESP: the link is declared dead within 1.5 × keepalive of the last received byte, and everything pending rejects", async () => {
+    fake();
+    const session = await connected({ keepalive: 1 });
+    // (an explicit ping() has its own, shorter deadline: see the ping() tests)
+    const settle = await pendingWork(session, false);
+    vi.advanceTimersByTime(1000);
+    await session.broker.next("pingreq");
+    vi.advanceTimersByTime(499);
+    await turns();
+    expect(session.client.isConnected()).toBe(true);
+    vi.advanceTimersByTime(1);
+    const settled = await settle();
+    expectAll(settled, ConnectionError, ErrorCode.KEEPALIVE_TIMEOUT);
+    expect(session.conn.closed).toBe(true);
+    expect(session.client.isConnected()).toBe(false);
+  });
+
+  test("PINGRESPs keep the link alive", async () => {
+    fake();
+    const { client, broker, conn } = await connected({ keepalive: 1 });
+    for (let i = 0; i < 10; i++) {
+      vi.advanceTimersByTime(1000);
+      await broker.next("pingreq");
+      broker.reply({ type: "pingresp" });
+      await turns(1);
+    }
+    expect(client.isConnected()).toBe(true);
+    expect(conn.closed).toBe(false);
+  });
+
+  test("no pings with keepalive 0", async () => {
+    fake();
+    const { client, broker } = await connected({ keepalive: 0 });
+    vi.advanceTimersByTime(3_600_000);
+    await turns();
+    expect(broker.takeAll()).toEqual([]);
+    expect(client.isConnected()).toBe(true);
+  });
+});
+
+describe("ping()", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("sends c0 00 and resolves on the PINGRESP", async () => {
+    const { client, broker } = await connected();
+    let done = false;
+    const pinging = client.ping().then(() => {
+      done = true;
+    });
+    const mark = broker.bytesWritten;
+    await broker.next("pingreq");
+    expect(hex(broker.wire.subarray(mark))).toBe("c0 00");
+    await turns();
+    expect(done).toBe(false);
+    broker.reply({ type: "pingresp" });
+    await pinging;
+  });
+
+  test("with no PINGRESP the connection closes with ERR_KEEPALIVE_TIMEOUT", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { client, broker, conn } = await connected({ keepalive: 0, connectTimeout: 2000 });
+    const pinging = client.ping();
+    await broker.next("pingreq");
+    vi.advanceTimersByTime(2000);
+    await expect(pinging).rejects.toMatchObject({ code: ErrorCode.KEEPALIVE_TIMEOUT });
+    await turns(1);
+    expect(conn.closed).toBe(true);
+  });
+});

@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { Keepalive } from "../src/keepalive.js";
+
+function setup(interval = 1000, readerPaused = false) {
+  const events: string[] = [];
+  const state = { paused: readerPaused };
+  const keepalive = new Keepalive(
+    interval,
+    {
+      ping: () => events.push(`ping@${Date.now()}`),
+      dead: () => events.push(`dead@${Date.now()}`),
+      readerPaused: () => state.paused,
+    },
+    () => Date.now(),
+  );
+  return { keepalive, events, state };
+}
+
+describe("Keepalive", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("sends PINGREQ after one interval of idleness", () => {
+    const { keepalive, events } = setup();
+    keepalive.start();
+    vi.advanceTimersByTime(999);
+    expect(events).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(events).toEqual(["ping@1000"]);
+    keepalive.stop();
+  });
+
+  test("declares the link dead half an interval after an unanswered PINGREQ", () => {
+    const { keepalive, events } = setup();
+    keepalive.start();
+    vi.advanceTimersByTime(1499);
+    expect(events).toEqual(["ping@1000"]);
+    vi.advanceTimersByTime(1);
+    expect(events).toEqual(["ping@1000", "dead@1500"]);
+    // dead stops the timer: nothing more happens
+    vi.advanceTimersByTime(10_000);
+    expect(events).toHaveLength(2);
+  });
+
+  test("a received byte answers the ping and keeps the link alive", () => {
+    const { keepalive, events } = setup();
+    keepalive.start();
+    vi.advanceTimersByTime(1200);
+    keepalive.received();
+    // no dead verdict at 1500: the ping was answered
+    vi.advanceTimersByTime(799);
+    expect(events).toEqual(["ping@1000"]);
+    // next ping one interval after the last write (the PINGREQ at 1000) [MQTT-3.1.2-23]
+    vi.advanceTimersByTime(1);
+    expect(events).toEqual(["ping@1000", "ping@2000"]);
+    keepalive.stop();
+  });
+
+  test("dead within 1.5 × interval of the last received byte", () => {
+    const { keepalive, events } = setup();
+    keepalive.start();
+    vi.advanceTimersByTime(300);
+    keepalive.received();
+    keepalive.sent();
+    vi.advanceTimersByTime(5000);
+    const dead = events.find((e) => e.startsWith("dead"));
+    expect(dead).toBe("dead@1800");
+  });
+
+  test("sending alone does not postpone the ping when nothing is received", () => {
+    const { keepalive, events } = setup();
+    keepalive.start();
+    for (let i = 0; i < 4; i++) {
+      vi.advanceTimersByTime(250);
+      keepalive.sent();
+    }
+    expect(events).toEqual(["ping@1000"]);
+    keepalive.stop();
+  });
+
+  test("no ping while traffic flows both ways", () => {
+    const { keepalive, events } = setup();
+    keepalive.start();
+    for (let i = 0; i < 20; i++) {
+      vi.advanceTimersByTime(400);
+      keepalive.sent();
+      keepalive.received();
+    }
+    expect(events).toEqual([]);
+    keepalive.stop();
+  });
+
+  test("a paused reader defers the dead verdict until it reads again", () => {
+    const { keepalive, events, state } = setup(1000, true);
+    keepalive.start();
+    vi.advanceTimersByTime(5000);
+    expect(events).toEqual(["ping@1000"]);
+    state.paused = false;
+    vi.advanceTimersByTime(500);
+    expect(events).toEqual(["ping@1000", "dead@5500"]);
+  });
+
+  test("stop cancels the timer", () => {
+    const { keepalive, events } = setup();
+    keepalive.start();
+    keepalive.stop();
+    vi.advanceTimersByTime(10_000);
+    expect(events).toEqual([]);
+  });
+
+  test("interval 0 turns keepalive off", () => {
+    const { keepalive, events } = setup(0);
+    keepalive.start();
+    vi.advanceTimersByTime(100_000);
+    expect(events).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

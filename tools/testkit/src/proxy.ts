@@ -138,6 +138,8 @@ class Pipe {
 
   /** The source sent FIN: end the destination once everything queued before it is written. */
   finish(): void {
+    // A black hole swallows the FIN too: the other side must find out by itself (keepalive).
+    if (this.proxy.blackholed) return;
     this.ending = true;
     if (this.queue.length === 0 && !this.dst.destroyed) this.dst.end();
   }
@@ -209,7 +211,8 @@ class TcpFaultProxy implements FaultProxy {
     client.once("end", () => up.finish());
     upstream.once("end", () => down.finish());
     const onClose = (other: net.Socket, pipe: Pipe) => (hadError: boolean) => {
-      if (hadError) reset(other);
+      // While black-holed, one side's close is not passed on either (a half-open link).
+      if (hadError && !this.blackholed) reset(other);
       if (client.destroyed && upstream.destroyed) {
         this.pairs.delete(pair);
         up.dispose();

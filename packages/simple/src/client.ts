@@ -111,23 +111,23 @@ export class MQTTClient {
   readonly keepalive: number;
   protected readonly inflight: Inflight;
   protected readonly inbox: Inbox;
-  private readonly options: MQTTClientOptions;
-  private readonly transportFactory: TransportFactory;
-  private callback: MessageCallback | undefined;
-  private will:
+  readonly #options: MQTTClientOptions;
+  readonly #transportFactory: TransportFactory;
+  #callback: MessageCallback | undefined;
+  #will:
     | { topic: string | Uint8Array; payload: string | Uint8Array; qos: QoS; retain: boolean }
     | undefined;
-  private conn: Connection | undefined;
-  private connected = false;
-  private epoch = 0;
-  private connack: Waiter<boolean> | undefined;
-  private pingWaiters: (Waiter<void> & { timer: ReturnType<typeof setTimeout> })[] = [];
-  private msgWaiters: Waiter<Incoming>[] = [];
-  private lock: Promise<unknown> = Promise.resolve();
-  private dispatching = 0;
-  private pumping = false;
-  private callbackError: { error: unknown } | undefined;
-  private lastClose: MqttClientError | undefined;
+  #conn: Connection | undefined;
+  #connected = false;
+  #epoch = 0;
+  #connack: Waiter<boolean> | undefined;
+  #pingWaiters: (Waiter<void> & { timer: ReturnType<typeof setTimeout> })[] = [];
+  #msgWaiters: Waiter<Incoming>[] = [];
+  #lock: Promise<unknown> = Promise.resolve();
+  #dispatching = 0;
+  #pumping = false;
+  #callbackError: { error: unknown } | undefined;
+  #lastClose: MqttClientError | undefined;
 
   /**
    * @param clientId client identifier (may be empty with a clean session: the broker assigns one).
@@ -189,7 +189,7 @@ export class MQTTClient {
     this.clientId = clientId;
     this.server = server;
     this.port = port || (ssl ? 8883 : 1883);
-    this.options = o;
+    this.#options = o;
     this.inflight = new Inflight(
       checkInteger(o.maxInflight ?? 32, "MQTTClient(options.maxInflight)", 1, 65535),
     );
@@ -207,7 +207,7 @@ export class MQTTClient {
         1 << 30,
       ),
     );
-    this.transportFactory =
+    this.#transportFactory =
       o.transport ??
       socketTransport({
         host: server,
@@ -226,7 +226,7 @@ export class MQTTClient {
   setCallback(cb: MessageCallback): void {
     if (typeof cb !== "function")
       fail("setCallback(cb)", `must be a function, got ${describe(cb)}`);
-    this.callback = cb;
+    this.#callback = cb;
   }
 
   /**
@@ -255,7 +255,7 @@ export class MQTTClient {
         will: { topic, payload: msg, qos, retain },
       }),
     );
-    this.will = { topic, payload: msg, qos, retain };
+    this.#will = { topic, payload: msg, qos, retain };
   }
 
   /**
@@ -269,7 +269,7 @@ export class MQTTClient {
     checkBoolean(cleanSession, "connect(cleanSession)");
     const ms =
       timeout === undefined
-        ? (this.options.connectTimeout ?? 30_000)
+        ? (this.#options.connectTimeout ?? 30_000)
         : checkDuration(timeout, "connect(timeout)");
     if (this.clientId === "" && !cleanSession) {
       fail("connect(cleanSession)", "an empty client id needs cleanSession = true [MQTT-3.1.3-7]");
@@ -279,14 +279,14 @@ export class MQTTClient {
       clientId: this.clientId,
       cleanSession,
       keepalive: this.keepalive,
-      ...credentials(this.options),
-      ...(this.will ? { will: this.will } : {}),
+      ...credentials(this.#options),
+      ...(this.#will ? { will: this.#will } : {}),
     });
-    this.conn?.close(
+    this.#conn?.close(
       new ConnectionError(ErrorCode.CONNECTION_CLOSED, "connect() replaced this connection"),
     );
 
-    const epoch = ++this.epoch;
+    const epoch = ++this.#epoch;
     const abort = new AbortController();
     const timer = setTimeout(
       () =>
@@ -301,21 +301,21 @@ export class MQTTClient {
     let conn: Connection | undefined;
     try {
       conn = await Connection.open(
-        this.transportFactory,
+        this.#transportFactory,
         {
-          packet: (p) => this.onPacket(p),
-          close: (err) => epoch === this.epoch && this.onClose(err),
+          packet: (p) => this.#onPacket(p),
+          close: (err) => epoch === this.#epoch && this.#onClose(err),
         },
-        { maxPacketSize: this.options.maxPacketSize, keepalive: this.keepalive * 1000 },
+        { maxPacketSize: this.#options.maxPacketSize, keepalive: this.keepalive * 1000 },
         abort.signal,
       );
-      if (epoch !== this.epoch) {
+      if (epoch !== this.#epoch) {
         conn.close(new ConnectionError(ErrorCode.CONNECTION_CLOSED, "connect() was superseded"));
         throw conn.closedBy;
       }
-      this.conn = conn;
+      this.#conn = conn;
       const accepted = new Promise<boolean>((resolve, reject) => {
-        this.connack = { resolve, reject };
+        this.#connack = { resolve, reject };
       });
       abort.signal.addEventListener("abort", () => conn?.close(abort.signal.reason), {
         once: true,
@@ -339,9 +339,9 @@ export class MQTTClient {
    * await client.disconnect();
    */
   async disconnect(): Promise<void> {
-    const conn = this.conn;
+    const conn = this.#conn;
     if (!conn?.open) return;
-    if (this.connected) conn.send(DISCONNECT);
+    if (this.#connected) conn.send(DISCONNECT);
     // Graceful: DISCONNECT is flushed before the socket ends, so the broker discards the will.
     conn.close(
       new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() closed the client"),
@@ -356,9 +356,9 @@ export class MQTTClient {
    * await client.ping();
    */
   async ping(): Promise<void> {
-    const conn = this.requireConnection("ping()");
+    const conn = this.#requireConnection("ping()");
     const wait =
-      this.keepalive > 0 ? this.keepalive * 1000 : (this.options.connectTimeout ?? 30_000);
+      this.keepalive > 0 ? this.keepalive * 1000 : (this.#options.connectTimeout ?? 30_000);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         conn.close(
@@ -369,9 +369,9 @@ export class MQTTClient {
         );
       }, wait);
       timer.unref?.();
-      this.pingWaiters.push({ resolve, reject, timer });
+      this.#pingWaiters.push({ resolve, reject, timer });
       conn.send(PINGREQ);
-      this.relieve();
+      this.#relieve();
     });
   }
 
@@ -390,14 +390,14 @@ export class MQTTClient {
   ): Promise<void> {
     const packet = this.preparePublish(topic, msg, retain, qos);
     if (qos === 0) {
-      const conn = this.requireConnection("publish()");
+      const conn = this.#requireConnection("publish()");
       if (!conn.enqueue(packet)) await conn.flushed();
       return;
     }
-    if (!this.keepsRequestsOffline()) this.requireConnection("publish()");
+    if (!this.keepsRequestsOffline()) this.#requireConnection("publish()");
     const slot = this.inflight.acquireSlot();
     if (slot) await slot;
-    if (!this.connected && !this.keepsRequestsOffline()) {
+    if (!this.#connected && !this.keepsRequestsOffline()) {
       this.inflight.releaseSlot();
       throw this.notConnected("publish()");
     }
@@ -405,7 +405,7 @@ export class MQTTClient {
     const at = pidOffset(packet);
     packet[at] = pid >> 8;
     packet[at + 1] = pid & 0xff;
-    await this.request(RequestKind.PUBLISH, pid, packet);
+    await this.#request(RequestKind.PUBLISH, pid, packet);
   }
 
   /**
@@ -416,12 +416,12 @@ export class MQTTClient {
    */
   async subscribe(topic: string, qos: 0 | 1 = 0): Promise<number> {
     this.checkSubscribe(topic, qos);
-    this.requireConnection("subscribe()");
+    this.#requireConnection("subscribe()");
     const pid = this.inflight.allocate();
     const packet = codecRule("subscribe(topic)", () =>
       encode({ type: "subscribe", packetId: pid, subscriptions: [{ topicFilter: topic, qos }] }),
     );
-    return this.request(RequestKind.SUBSCRIBE, pid, packet);
+    return this.#request(RequestKind.SUBSCRIBE, pid, packet);
   }
 
   /**
@@ -432,12 +432,12 @@ export class MQTTClient {
    */
   async unsubscribe(topic: string): Promise<void> {
     this.checkUnsubscribe(topic);
-    this.requireConnection("unsubscribe()");
+    this.#requireConnection("unsubscribe()");
     const pid = this.inflight.allocate();
     const packet = codecRule("unsubscribe(topic)", () =>
       encode({ type: "unsubscribe", packetId: pid, topicFilters: [topic] }),
     );
-    await this.request(RequestKind.UNSUBSCRIBE, pid, packet);
+    await this.#request(RequestKind.UNSUBSCRIBE, pid, packet);
   }
 
   /**
@@ -449,9 +449,9 @@ export class MQTTClient {
    * for (;;) await client.waitMsg();
    */
   waitMsg(): Promise<number | null> {
-    return this.serialize(async () => {
-      this.beforeDispatch("waitMsg()");
-      return this.dispatch(await this.takeMessage());
+    return this.#serialize(async () => {
+      this.#beforeDispatch("waitMsg()");
+      return this.#dispatch(await this.#takeMessage());
     });
   }
 
@@ -463,17 +463,17 @@ export class MQTTClient {
    * while (running) { await client.checkMsg(); await doOtherWork(); }
    */
   checkMsg(): Promise<number | null> {
-    return this.serialize(async () => {
-      this.beforeDispatch("checkMsg()");
+    return this.#serialize(async () => {
+      this.#beforeDispatch("checkMsg()");
       let message = this.inbox.shift();
       if (!message) {
-        if (!this.connected) throw this.closedError("checkMsg()");
+        if (!this.#connected) throw this.#closedError("checkMsg()");
         await new Promise<void>((resolve) => setImmediate(resolve));
         message = this.inbox.shift();
         if (!message) return null;
       }
-      this.relieve();
-      return this.dispatch(message);
+      this.#relieve();
+      return this.#dispatch(message);
     });
   }
 
@@ -487,16 +487,16 @@ export class MQTTClient {
   messages(): AsyncIterableIterator<Message> {
     let taken: Incoming | undefined;
     const settle = (): void => {
-      if (taken) this.acknowledge(taken);
+      if (taken) this.#acknowledge(taken);
       taken = undefined;
     };
     const iterator: AsyncIterableIterator<Message> = {
       [Symbol.asyncIterator]: () => iterator,
       next: () =>
-        this.serialize(async (): Promise<IteratorResult<Message>> => {
+        this.#serialize(async (): Promise<IteratorResult<Message>> => {
           settle();
           try {
-            taken = await this.takeMessage();
+            taken = await this.#takeMessage();
           } catch (err) {
             if (err instanceof MqttClientError && err.code === ErrorCode.CLIENT_CLOSED)
               return { done: true, value: undefined };
@@ -519,7 +519,7 @@ export class MQTTClient {
    * if (!client.isConnected()) await client.connect();
    */
   isConnected(): boolean {
-    return this.connected;
+    return this.#connected;
   }
 
   // ---- hooks for subclasses -------------------------------------------------------------
@@ -570,8 +570,8 @@ export class MQTTClient {
 
   /** Writes a control packet on the current connection, if any (robust re-subscribes with it). */
   protected sendPacket(packet: Uint8Array): boolean {
-    if (!this.conn?.open) return false;
-    this.conn.send(packet);
+    if (!this.#conn?.open) return false;
+    this.#conn.send(packet);
     return true;
   }
 
@@ -581,7 +581,7 @@ export class MQTTClient {
     for (const [, pending] of this.inflight.unackedPublishes()) {
       if (pending.sent) pending.packet[0]! |= 0x08; // [MQTT-3.3.1-1] DUP on re-delivery
       pending.sent = true;
-      this.conn?.send(pending.packet);
+      this.#conn?.send(pending.packet);
       count++;
     }
     return count;
@@ -589,7 +589,7 @@ export class MQTTClient {
 
   /** Why the client is not connected, as a ConnectionError (robust retries those). */
   protected notConnected(where: string): ConnectionError {
-    const cause = this.lastClose;
+    const cause = this.#lastClose;
     return new ConnectionError(
       ErrorCode.NOT_CONNECTED,
       `${where}: not connected${cause ? ` (${cause.message})` : "; call connect() first"}`,
@@ -599,37 +599,37 @@ export class MQTTClient {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private request(kind: RequestKind, pid: number, packet: Uint8Array): Promise<number> {
+  #request(kind: RequestKind, pid: number, packet: Uint8Array): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       const pending: Pending = { kind, packet, sent: false, resolve, reject };
       this.inflight.add(pid, pending);
-      if (this.connected && this.conn) {
+      if (this.#connected && this.#conn) {
         pending.sent = true;
-        if (kind === RequestKind.PUBLISH) this.conn.enqueue(packet);
-        else this.conn.send(packet);
+        if (kind === RequestKind.PUBLISH) this.#conn.enqueue(packet);
+        else this.#conn.send(packet);
       }
-      this.relieve();
+      this.#relieve();
     });
   }
 
-  private requireConnection(where: string): Connection {
-    if (!this.connected || !this.conn) throw this.notConnected(where);
-    return this.conn;
+  #requireConnection(where: string): Connection {
+    if (!this.#connected || !this.#conn) throw this.notConnected(where);
+    return this.#conn;
   }
 
-  private serialize<T>(run: () => Promise<T>): Promise<T> {
-    const result = this.lock.then(run);
-    this.lock = result.then(noop, noop);
+  #serialize<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.#lock.then(run);
+    this.#lock = result.then(noop, noop);
     return result;
   }
 
-  private beforeDispatch(where: string): void {
-    const stored = this.callbackError;
+  #beforeDispatch(where: string): void {
+    const stored = this.#callbackError;
     if (stored) {
-      this.callbackError = undefined;
+      this.#callbackError = undefined;
       throw stored.error;
     }
-    if (!this.callback) {
+    if (!this.#callback) {
       throw new MqttClientError(
         ErrorCode.NO_CALLBACK,
         `${where}: no callback to dispatch to; call setCallback(cb) first, or iterate client.messages()`,
@@ -637,25 +637,25 @@ export class MQTTClient {
     }
   }
 
-  private takeMessage(): Promise<Incoming> {
+  #takeMessage(): Promise<Incoming> {
     const message = this.inbox.shift();
     if (message) {
-      this.relieve();
+      this.#relieve();
       return Promise.resolve(message);
     }
-    if (!this.connected) return Promise.reject(this.closedError("waiting for a message"));
-    return new Promise((resolve, reject) => this.msgWaiters.push({ resolve, reject }));
+    if (!this.#connected) return Promise.reject(this.#closedError("waiting for a message"));
+    return new Promise((resolve, reject) => this.#msgWaiters.push({ resolve, reject }));
   }
 
   /** The error for "no connection": the disconnect() that closed the client, else not connected. */
-  private closedError(where: string): MqttClientError {
-    const closed = this.lastClose;
+  #closedError(where: string): MqttClientError {
+    const closed = this.#lastClose;
     return closed?.code === ErrorCode.CLIENT_CLOSED ? closed : this.notConnected(where);
   }
 
-  private async dispatch(message: Incoming): Promise<number> {
-    const cb = this.callback!;
-    this.dispatching++;
+  async #dispatch(message: Incoming): Promise<number> {
+    const cb = this.#callback!;
+    this.#dispatching++;
     try {
       const result = cb(message.topic, message.payload, {
         qos: message.qos,
@@ -664,16 +664,16 @@ export class MQTTClient {
       });
       if (result && typeof (result as Promise<void>).then === "function") await result;
     } finally {
-      this.dispatching--;
+      this.#dispatching--;
     }
-    this.acknowledge(message);
+    this.#acknowledge(message);
     return message.first;
   }
 
-  private acknowledge(message: Incoming): void {
+  #acknowledge(message: Incoming): void {
     // A PUBACK only makes sense on the connection the message came in on.
-    if (message.qos === 1 && message.epoch === this.epoch && this.conn?.open) {
-      this.conn.send(new Uint8Array([0x40, 0x02, message.pid >> 8, message.pid & 0xff]));
+    if (message.qos === 1 && message.epoch === this.#epoch && this.#conn?.open) {
+      this.#conn.send(new Uint8Array([0x40, 0x02, message.pid >> 8, message.pid & 0xff]));
     }
   }
 
@@ -684,16 +684,16 @@ export class MQTTClient {
    * - full while acks are awaited: dispatch queued messages to the callback so the ack can be
    *   read (no deadlock), or, with no callback free to take them, read on up to the hard cap.
    */
-  private relieve(): void {
-    const conn = this.conn;
+  #relieve(): void {
+    const conn = this.#conn;
     if (!conn?.open) return;
     if (!this.inbox.full) return conn.resume();
-    if (this.inflight.size === 0 && this.pingWaiters.length === 0) return conn.pause();
-    if (this.callback && this.dispatching === 0) {
+    if (this.inflight.size === 0 && this.#pingWaiters.length === 0) return conn.pause();
+    if (this.#callback && this.#dispatching === 0) {
       conn.pause();
-      if (!this.pumping) {
-        this.pumping = true;
-        this.serialize(() => this.pump()).catch(noop);
+      if (!this.#pumping) {
+        this.#pumping = true;
+        this.#serialize(() => this.#pump()).catch(noop);
       }
       return;
     }
@@ -708,86 +708,86 @@ export class MQTTClient {
     conn.resume();
   }
 
-  private async pump(): Promise<void> {
+  async #pump(): Promise<void> {
     try {
       while (
         this.inbox.full &&
-        this.callback &&
-        (this.inflight.size > 0 || this.pingWaiters.length > 0)
+        this.#callback &&
+        (this.inflight.size > 0 || this.#pingWaiters.length > 0)
       ) {
         const message = this.inbox.shift()!;
         try {
-          await this.dispatch(message);
+          await this.#dispatch(message);
         } catch (error) {
           // Surfaces from the next waitMsg()/checkMsg(), as if it had dispatched the message.
-          this.callbackError ??= { error };
+          this.#callbackError ??= { error };
         }
       }
     } finally {
-      this.pumping = false;
-      this.relieve();
+      this.#pumping = false;
+      this.#relieve();
     }
   }
 
-  private onPacket(packet: Packet): void {
+  #onPacket(packet: Packet): void {
     // [MQTT-3.2.0-1] the broker's first packet is the CONNACK
-    if (!this.connected && packet.type !== "connack" && packet.type !== "publish") {
-      return this.protocolError(`${packet.type.toUpperCase()} before CONNACK [MQTT-3.2.0-1]`);
+    if (!this.#connected && packet.type !== "connack" && packet.type !== "publish") {
+      return this.#protocolError(`${packet.type.toUpperCase()} before CONNACK [MQTT-3.2.0-1]`);
     }
     switch (packet.type) {
       case "publish":
-        return this.onPublish(packet);
+        return this.#onPublish(packet);
       case "puback":
         this.inflight.take(packet.packetId, RequestKind.PUBLISH)?.resolve(0);
-        return this.relieve();
+        return this.#relieve();
       case "suback": {
         const request = this.inflight.take(packet.packetId, RequestKind.SUBSCRIBE);
         const code = packet.returnCodes[0]!;
         if (request)
           code === 0x80 ? request.reject(new MQTTException(0x80)) : request.resolve(code);
-        return this.relieve();
+        return this.#relieve();
       }
       case "unsuback":
         this.inflight.take(packet.packetId, RequestKind.UNSUBSCRIBE)?.resolve(0);
-        return this.relieve();
+        return this.#relieve();
       case "pingresp": {
-        const waiter = this.pingWaiters.shift();
+        const waiter = this.#pingWaiters.shift();
         if (waiter) {
           clearTimeout(waiter.timer);
           waiter.resolve();
         }
-        return this.relieve();
+        return this.#relieve();
       }
       case "connack":
-        return this.onConnack(packet.returnCode, packet.sessionPresent);
+        return this.#onConnack(packet.returnCode, packet.sessionPresent);
       default:
-        return this.protocolError(`unexpected ${packet.type.toUpperCase()} from the broker`);
+        return this.#protocolError(`unexpected ${packet.type.toUpperCase()} from the broker`);
     }
   }
 
-  private onConnack(returnCode: number, sessionPresent: boolean): void {
-    const waiter = this.connack;
+  #onConnack(returnCode: number, sessionPresent: boolean): void {
+    const waiter = this.#connack;
     if (!waiter)
-      return this.protocolError("unexpected CONNACK on an open connection [MQTT-3.1.0-2]");
-    this.connack = undefined;
+      return this.#protocolError("unexpected CONNACK on an open connection [MQTT-3.1.0-2]");
+    this.#connack = undefined;
     if (returnCode !== 0) {
       const refusal = new MQTTException(returnCode);
-      this.conn?.close(
+      this.#conn?.close(
         new ConnectionError(ErrorCode.CONNECTION_CLOSED, refusal.message, { cause: refusal }),
       );
       return waiter.reject(refusal);
     }
-    this.connected = true;
-    this.lastClose = undefined;
-    this.conn!.startKeepalive();
+    this.#connected = true;
+    this.#lastClose = undefined;
+    this.#conn!.startKeepalive();
     this.sessionStarted(sessionPresent);
     waiter.resolve(sessionPresent);
   }
 
-  private onPublish(packet: Extract<Packet, { type: "publish" }>): void {
-    if (!this.connected) return this.protocolError("PUBLISH before CONNACK [MQTT-3.2.0-1]");
+  #onPublish(packet: Extract<Packet, { type: "publish" }>): void {
+    if (!this.#connected) return this.#protocolError("PUBLISH before CONNACK [MQTT-3.2.0-1]");
     if (packet.qos === 2) {
-      return this.protocolError(
+      return this.#protocolError(
         "QoS 2 PUBLISH received, but this client subscribes with QoS 0 or 1 only",
       );
     }
@@ -799,16 +799,16 @@ export class MQTTClient {
       retain: packet.retain,
       dup: packet.dup,
       pid: packet.packetId ?? 0,
-      epoch: this.epoch,
+      epoch: this.#epoch,
     };
-    const waiter = this.msgWaiters.shift();
+    const waiter = this.#msgWaiters.shift();
     if (waiter) return waiter.resolve(message);
     this.inbox.push(message);
-    this.relieve();
+    this.#relieve();
   }
 
-  private protocolError(message: string): void {
-    this.conn?.close(
+  #protocolError(message: string): void {
+    this.#conn?.close(
       new ConnectionError(
         ErrorCode.PROTOCOL,
         `protocol violation: ${message}; connection closed [MQTT-4.8.0-1]`,
@@ -816,17 +816,17 @@ export class MQTTClient {
     );
   }
 
-  private onClose(err: MqttClientError): void {
-    this.connected = false;
-    this.lastClose = err;
-    const connack = this.connack;
-    this.connack = undefined;
+  #onClose(err: MqttClientError): void {
+    this.#connected = false;
+    this.#lastClose = err;
+    const connack = this.#connack;
+    this.#connack = undefined;
     connack?.reject(err);
-    for (const waiter of this.pingWaiters.splice(0)) {
+    for (const waiter of this.#pingWaiters.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.reject(err);
     }
-    for (const waiter of this.msgWaiters.splice(0)) waiter.reject(err);
+    for (const waiter of this.#msgWaiters.splice(0)) waiter.reject(err);
     this.connectionLost(err);
   }
 }

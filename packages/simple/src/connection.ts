@@ -28,25 +28,25 @@ export interface ConnectionOptions {
 }
 
 export class Connection {
-  private transport: Transport | undefined;
-  private readonly decoder: Decoder;
-  private out: Uint8Array[] = [];
-  private outBytes = 0;
-  private scheduled = false;
-  private backlog: Uint8Array[] = [];
-  private full = false;
-  private flushedWaiters: { resolve(): void; reject(err: Error): void }[] = [];
-  private readonly keepalive: Keepalive;
-  private pausedByOwner = false;
+  #transport: Transport | undefined;
+  readonly #decoder: Decoder;
+  #out: Uint8Array[] = [];
+  #outBytes = 0;
+  #scheduled = false;
+  #backlog: Uint8Array[] = [];
+  #full = false;
+  #flushedWaiters: { resolve(): void; reject(err: Error): void }[] = [];
+  readonly #keepalive: Keepalive;
+  #pausedByOwner = false;
   /** Set once the connection is over; the reason every later operation gets. */
   closedBy: MqttClientError | undefined;
 
-  private constructor(
-    private readonly handlers: ConnectionHandlers,
-    options: ConnectionOptions,
-  ) {
-    this.decoder = new Decoder({ maxPacketSize: options.maxPacketSize });
-    this.keepalive = new Keepalive(options.keepalive, {
+  readonly #handlers: ConnectionHandlers;
+
+  private constructor(handlers: ConnectionHandlers, options: ConnectionOptions) {
+    this.#handlers = handlers;
+    this.#decoder = new Decoder({ maxPacketSize: options.maxPacketSize });
+    this.#keepalive = new Keepalive(options.keepalive, {
       ping: () => this.send(PINGREQ),
       dead: () =>
         this.close(
@@ -55,7 +55,7 @@ export class Connection {
             `no PINGRESP within ${options.keepalive / 2000} s of a PINGREQ: the link is dead`,
           ),
         ),
-      readerPaused: () => this.pausedByOwner,
+      readerPaused: () => this.#pausedByOwner,
     });
   }
 
@@ -68,11 +68,11 @@ export class Connection {
   ): Promise<Connection> {
     const connection = new Connection(handlers, options);
     try {
-      connection.transport = await abortable(
+      connection.#transport = await abortable(
         factory(
           {
-            data: (chunk) => connection.onData(chunk),
-            drain: () => connection.onDrain(),
+            data: (chunk) => connection.#onData(chunk),
+            drain: () => connection.#onDrain(),
             close: (cause) =>
               connection.close(
                 new ConnectionError(
@@ -105,13 +105,13 @@ export class Connection {
 
   /** Starts keepalive (after CONNACK: before it, the connect timeout guards the link). */
   startKeepalive(): void {
-    this.keepalive.start();
+    this.#keepalive.start();
   }
 
   /** Writes a control packet now, ahead of any publish backlog (acks never wait). */
   send(bytes: Uint8Array): void {
     if (this.closedBy) return;
-    this.append(bytes);
+    this.#append(bytes);
   }
 
   /**
@@ -120,47 +120,47 @@ export class Connection {
    */
   enqueue(bytes: Uint8Array): boolean {
     if (this.closedBy) return false;
-    if (this.full || this.backlog.length > 0) {
-      this.backlog.push(bytes);
+    if (this.#full || this.#backlog.length > 0) {
+      this.#backlog.push(bytes);
       return false;
     }
-    this.append(bytes);
+    this.#append(bytes);
     return true;
   }
 
   /** Resolves once the backlog is written; rejects when the connection closes first. */
   flushed(): Promise<void> {
     if (this.closedBy) return Promise.reject(this.closedBy);
-    if (this.backlog.length === 0 && !this.full) return Promise.resolve();
-    return new Promise((resolve, reject) => this.flushedWaiters.push({ resolve, reject }));
+    if (this.#backlog.length === 0 && !this.#full) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#flushedWaiters.push({ resolve, reject }));
   }
 
   /** Stops reading (the application is behind): TCP flow control slows the broker down. */
   pause(): void {
-    if (this.pausedByOwner) return;
-    this.pausedByOwner = true;
-    this.transport?.pause();
+    if (this.#pausedByOwner) return;
+    this.#pausedByOwner = true;
+    this.#transport?.pause();
   }
 
   resume(): void {
-    if (!this.pausedByOwner) return;
-    this.pausedByOwner = false;
-    this.transport?.resume();
+    if (!this.#pausedByOwner) return;
+    this.#pausedByOwner = false;
+    this.#transport?.resume();
   }
 
   get paused(): boolean {
-    return this.pausedByOwner;
+    return this.#pausedByOwner;
   }
 
   /** Writes what is pending now (used before DISCONNECT closes the socket). */
   flush(): void {
-    if (this.outBytes === 0 || !this.transport || this.closedBy) return;
-    const out = this.out;
-    const bytes = out.length === 1 ? out[0]! : concat(out, this.outBytes);
-    this.out = [];
-    this.outBytes = 0;
-    if (!this.transport.write(bytes)) this.full = true;
-    this.keepalive.sent();
+    if (this.#outBytes === 0 || !this.#transport || this.closedBy) return;
+    const out = this.#out;
+    const bytes = out.length === 1 ? out[0]! : concat(out, this.#outBytes);
+    this.#out = [];
+    this.#outBytes = 0;
+    if (!this.#transport.write(bytes)) this.#full = true;
+    this.#keepalive.sent();
   }
 
   /** Ends the connection once; everything waiting on it learns why. */
@@ -168,51 +168,51 @@ export class Connection {
     if (this.closedBy) return;
     if (graceful) this.flush();
     this.closedBy = err;
-    this.keepalive.stop();
-    this.out = [];
-    this.backlog = [];
-    this.transport?.close(graceful);
-    for (const waiter of this.flushedWaiters.splice(0)) waiter.reject(err);
-    this.handlers.close(err);
+    this.#keepalive.stop();
+    this.#out = [];
+    this.#backlog = [];
+    this.#transport?.close(graceful);
+    for (const waiter of this.#flushedWaiters.splice(0)) waiter.reject(err);
+    this.#handlers.close(err);
   }
 
-  private append(bytes: Uint8Array): void {
-    this.out.push(bytes);
-    this.outBytes += bytes.length;
-    if (this.outBytes >= FLUSH_AT) this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flushSoon);
+  #append(bytes: Uint8Array): void {
+    this.#out.push(bytes);
+    this.#outBytes += bytes.length;
+    if (this.#outBytes >= FLUSH_AT) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flushSoon);
     }
   }
 
-  private readonly flushSoon = (): void => {
-    this.scheduled = false;
+  readonly #flushSoon = (): void => {
+    this.#scheduled = false;
     this.flush();
   };
 
-  private onDrain(): void {
-    this.full = false;
-    while (!this.full && this.backlog.length > 0) {
-      const next = this.backlog.shift()!;
-      this.out.push(next);
-      this.outBytes += next.length;
-      if (this.outBytes >= FLUSH_AT) this.flush();
+  #onDrain(): void {
+    this.#full = false;
+    while (!this.#full && this.#backlog.length > 0) {
+      const next = this.#backlog.shift()!;
+      this.#out.push(next);
+      this.#outBytes += next.length;
+      if (this.#outBytes >= FLUSH_AT) this.flush();
     }
-    if (!this.full) {
+    if (!this.#full) {
       this.flush();
-      if (!this.full && this.backlog.length === 0) {
-        for (const waiter of this.flushedWaiters.splice(0)) waiter.resolve();
+      if (!this.#full && this.#backlog.length === 0) {
+        for (const waiter of this.#flushedWaiters.splice(0)) waiter.resolve();
       }
     }
   }
 
-  private onData(chunk: Uint8Array): void {
+  #onData(chunk: Uint8Array): void {
     if (this.closedBy) return;
-    this.keepalive.received();
+    this.#keepalive.received();
     let packets: Packet[];
     try {
-      packets = this.decoder.push(chunk);
+      packets = this.#decoder.push(chunk);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.close(
@@ -224,7 +224,7 @@ export class Connection {
     }
     for (const packet of packets) {
       if (this.closedBy) return;
-      this.handlers.packet(packet);
+      this.#handlers.packet(packet);
     }
   }
 }

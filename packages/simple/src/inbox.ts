@@ -23,8 +23,8 @@ const OVERHEAD = 96;
 
 /** FIFO with an O(1) shift and byte/count accounting. */
 export class Inbox {
-  private items: (Incoming | undefined)[] = [];
-  private head = 0;
+  #items: (Incoming | undefined)[] = [];
+  #head = 0;
   /** Bytes held (topic + payload + overhead per message). */
   bytes = 0;
 
@@ -36,7 +36,7 @@ export class Inbox {
   ) {}
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.#items.length - this.#head;
   }
 
   /** At or past the soft limit: time to stop reading. */
@@ -53,20 +53,20 @@ export class Inbox {
   }
 
   push(message: Incoming): void {
-    this.items.push(message);
+    this.#items.push(message);
     this.bytes += message.topic.length + message.payload.length + OVERHEAD;
   }
 
   shift(): Incoming | undefined {
-    if (this.head === this.items.length) return undefined;
-    const message = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
+    if (this.#head === this.#items.length) return undefined;
+    const message = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    if (this.#head === this.#items.length) {
+      this.#items.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
     }
     if (message) this.bytes -= message.topic.length + message.payload.length + OVERHEAD;
     return message;

@@ -28,39 +28,39 @@ const MAX_PID = 65535;
 
 /** Packet ids (1…65535, never 0, never one still in use) and the in-flight table. */
 export class Inflight {
-  private readonly pending = new Map<number, Pending>();
-  private readonly waiters: SlotWaiter[] = [];
-  private lastPid = 0;
-  private publishes = 0;
+  readonly #pending = new Map<number, Pending>();
+  readonly #waiters: SlotWaiter[] = [];
+  #lastPid = 0;
+  #publishes = 0;
 
   /** @param maxPublishes the publish window: QoS 1 PUBLISHes awaiting PUBACK at once. */
   constructor(readonly maxPublishes: number) {}
 
   /** Number of requests awaiting an ack (publishes, subscribes, unsubscribes). */
   get size(): number {
-    return this.pending.size;
+    return this.#pending.size;
   }
 
   /** Next free packet id after the last one handed out; wraps after 65535 and skips 0. */
   allocate(): number {
-    if (this.pending.size >= MAX_PID) throw new RangeError("all 65535 packet ids are in flight");
-    let pid = this.lastPid;
+    if (this.#pending.size >= MAX_PID) throw new RangeError("all 65535 packet ids are in flight");
+    let pid = this.#lastPid;
     do pid = pid === MAX_PID ? 1 : pid + 1;
-    while (this.pending.has(pid));
-    this.lastPid = pid;
+    while (this.#pending.has(pid));
+    this.#lastPid = pid;
     return pid;
   }
 
   /** Records a request under its packet id until {@link take} removes it. */
   add(pid: number, request: Pending): void {
-    this.pending.set(pid, request);
+    this.#pending.set(pid, request);
   }
 
   /** Removes and returns the request the ack for `pid` answers; frees its window slot. */
   take(pid: number, kind: RequestKind): Pending | undefined {
-    const request = this.pending.get(pid);
+    const request = this.#pending.get(pid);
     if (request === undefined || request.kind !== kind) return undefined;
-    this.pending.delete(pid);
+    this.#pending.delete(pid);
     if (kind === RequestKind.PUBLISH) this.releaseSlot();
     return request;
   }
@@ -70,30 +70,30 @@ export class Inflight {
    * allocated on the fast path), else a promise that resolves in FIFO order.
    */
   acquireSlot(): Promise<void> | undefined {
-    if (this.waiters.length === 0 && this.publishes < this.maxPublishes) {
-      this.publishes++;
+    if (this.#waiters.length === 0 && this.#publishes < this.maxPublishes) {
+      this.#publishes++;
       return undefined;
     }
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
   /** Gives a slot back (its publish was acked or never sent); hands it to the next waiter. */
   releaseSlot(): void {
-    const next = this.waiters.shift();
+    const next = this.#waiters.shift();
     if (next) next.resolve();
-    else this.publishes--;
+    else this.#publishes--;
   }
 
   /** The unacknowledged PUBLISHes, oldest first, for re-sending after a reconnect. */
   *unackedPublishes(): IterableIterator<[number, Pending]> {
-    for (const entry of this.pending) if (entry[1].kind === RequestKind.PUBLISH) yield entry;
+    for (const entry of this.#pending) if (entry[1].kind === RequestKind.PUBLISH) yield entry;
   }
 
   /** Rejects and forgets every request of the given kinds (all when omitted). */
   rejectRequests(err: Error, kinds?: readonly RequestKind[]): void {
-    for (const [pid, request] of this.pending) {
+    for (const [pid, request] of this.#pending) {
       if (kinds && !kinds.includes(request.kind)) continue;
-      this.pending.delete(pid);
+      this.#pending.delete(pid);
       if (request.kind === RequestKind.PUBLISH) this.releaseSlot();
       request.reject(err);
     }
@@ -101,6 +101,6 @@ export class Inflight {
 
   /** Rejects every publish still waiting for a window slot. */
   rejectWaiters(err: Error): void {
-    for (const waiter of this.waiters.splice(0)) waiter.reject(err);
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(err);
   }
 }

@@ -16,65 +16,72 @@ export interface KeepaliveHooks {
 }
 
 export class Keepalive {
-  private lastTx: number;
-  private lastRx: number;
-  private pingAt = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  #lastTx: number;
+  #lastRx: number;
+  #pingAt = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  readonly #interval: number;
+  readonly #hooks: KeepaliveHooks;
+  readonly #now: () => number;
 
   constructor(
-    private readonly interval: number,
-    private readonly hooks: KeepaliveHooks,
-    private readonly now: () => number = performance.now.bind(performance),
+    interval: number,
+    hooks: KeepaliveHooks,
+    now: () => number = performance.now.bind(performance),
   ) {
-    this.lastTx = this.lastRx = this.now();
+    this.#interval = interval;
+    this.#hooks = hooks;
+    this.#now = now;
+    this.#lastTx = this.#lastRx = this.#now();
   }
 
   /** Something was written. */
   sent(): void {
-    this.lastTx = this.now();
+    this.#lastTx = this.#now();
   }
 
   /** Something was read: the link is alive, any outstanding ping is answered. */
   received(): void {
-    this.lastRx = this.now();
-    this.pingAt = 0;
+    this.#lastRx = this.#now();
+    this.#pingAt = 0;
   }
 
   start(): void {
-    if (this.interval > 0) this.arm(this.interval);
+    if (this.#interval > 0) this.#arm(this.#interval);
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
-  private arm(ms: number): void {
-    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(ms)));
+  #arm(ms: number): void {
+    this.#timer = setTimeout(this.#fire, Math.max(1, Math.ceil(ms)));
     // An idle client must not keep the process alive.
-    this.timer.unref?.();
+    this.#timer.unref?.();
   }
 
-  private readonly fire = (): void => {
-    const now = this.now();
-    const deadline = this.interval / 2;
-    if (this.pingAt !== 0) {
-      const waited = now - this.pingAt;
-      if (waited < deadline) return this.arm(deadline - waited);
+  readonly #fire = (): void => {
+    const now = this.#now();
+    const deadline = this.#interval / 2;
+    if (this.#pingAt !== 0) {
+      const waited = now - this.#pingAt;
+      if (waited < deadline) return this.#arm(deadline - waited);
       // A paused reader cannot see the PINGRESP; the broker is evidently sending, so wait on.
-      if (this.hooks.readerPaused()) {
-        this.pingAt = now;
-        return this.arm(deadline);
+      if (this.#hooks.readerPaused()) {
+        this.#pingAt = now;
+        return this.#arm(deadline);
       }
-      this.timer = undefined;
-      return this.hooks.dead();
+      this.#timer = undefined;
+      return this.#hooks.dead();
     }
-    const idleSince = Math.min(this.lastTx, this.lastRx);
-    const due = idleSince + this.interval - now;
-    if (due > 0) return this.arm(due);
-    this.pingAt = now;
-    this.lastTx = now;
-    this.hooks.ping();
-    this.arm(deadline);
+    const idleSince = Math.min(this.#lastTx, this.#lastRx);
+    const due = idleSince + this.#interval - now;
+    if (due > 0) return this.#arm(due);
+    this.#pingAt = now;
+    this.#lastTx = now;
+    this.#hooks.ping();
+    this.#arm(deadline);
   };
 }

@@ -9,40 +9,40 @@ import type { Transport, TransportEvents, TransportFactory } from "./transport.j
 export class MemoryConnection {
   /** Every chunk the client wrote, in order. */
   readonly written: Uint8Array[] = [];
-  private readonly listeners = new Set<(bytes: Uint8Array) => void>();
-  private pending: Uint8Array[] = [];
-  private writable = true;
-  private clientPaused = false;
+  readonly #listeners = new Set<(bytes: Uint8Array) => void>();
+  #pending: Uint8Array[] = [];
+  #writable = true;
+  #clientPaused = false;
   closed = false;
 
   constructor(private readonly events: TransportEvents) {}
 
   /** True while the client asked not to receive data (its inbox is full). */
   get paused(): boolean {
-    return this.clientPaused;
+    return this.#clientPaused;
   }
 
   /** Calls `listener` with each chunk the client writes from now on. */
   onWrite(listener: (bytes: Uint8Array) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Sends bytes to the client (delivered on a later microtask, held while it is paused). */
   send(bytes: Uint8Array): void {
     if (this.closed) return;
-    this.pending.push(bytes);
-    queueMicrotask(() => this.deliver());
+    this.#pending.push(bytes);
+    queueMicrotask(() => this.#deliver());
   }
 
   /** Makes the client's writes report "full" until {@link unblock} (backpressure). */
   block(): void {
-    this.writable = false;
+    this.#writable = false;
   }
 
   unblock(): void {
-    if (this.writable) return;
-    this.writable = true;
+    if (this.#writable) return;
+    this.#writable = true;
     queueMicrotask(() => !this.closed && this.events.drain());
   }
 
@@ -59,23 +59,23 @@ export class MemoryConnection {
       write: (bytes) => {
         if (this.closed) return false;
         this.written.push(bytes);
-        for (const listener of this.listeners) listener(bytes);
-        return this.writable;
+        for (const listener of this.#listeners) listener(bytes);
+        return this.#writable;
       },
       pause: () => {
-        this.clientPaused = true;
+        this.#clientPaused = true;
       },
       resume: () => {
-        this.clientPaused = false;
-        queueMicrotask(() => this.deliver());
+        this.#clientPaused = false;
+        queueMicrotask(() => this.#deliver());
       },
       close: () => this.close(),
     };
   }
 
-  private deliver(): void {
-    while (!this.closed && !this.clientPaused && this.pending.length > 0) {
-      this.events.data(this.pending.shift()!);
+  #deliver(): void {
+    while (!this.closed && !this.#clientPaused && this.#pending.length > 0) {
+      this.events.data(this.#pending.shift()!);
     }
   }
 }
@@ -93,18 +93,18 @@ export class MemoryServer {
   readonly connections: MemoryConnection[] = [];
   /** When set, opening a connection fails with this error (broker down). */
   refuse: Error | undefined;
-  private waiters: ((connection: MemoryConnection) => void)[] = [];
+  #waiters: ((connection: MemoryConnection) => void)[] = [];
 
   readonly factory: TransportFactory = async (events) => {
     if (this.refuse) throw this.refuse;
     const connection = new MemoryConnection(events);
     this.connections.push(connection);
-    for (const waiter of this.waiters.splice(0)) waiter(connection);
+    for (const waiter of this.#waiters.splice(0)) waiter(connection);
     return connection.transport();
   };
 
   /** The next connection the client opens: call it before the client connects. */
   nextConnection(): Promise<MemoryConnection> {
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 }

@@ -71,6 +71,8 @@ export class MQTTClient extends SimpleClient {
   private closing = false;
   private reconnecting = false;
   private connecting = 0;
+  /** Counts disconnect() calls: a connect attempt that outlives one must not revive the client. */
+  private closes = 0;
   private resubscribeUnconfirmed = false;
   private cancelDelay: (() => void) | undefined;
 
@@ -112,13 +114,26 @@ export class MQTTClient extends SimpleClient {
    */
   override async connect(cleanSession = true, timeout?: number): Promise<boolean> {
     this.closing = false;
+    const closes = this.closes;
     this.connecting++;
     try {
       const sessionPresent = await super.connect(cleanSession, timeout);
+      if (this.closes !== closes) {
+        // disconnect() ran while this attempt was still opening its socket (nothing to close
+        // then): the late CONNACK must not bring the closed client back to life.
+        await super.disconnect();
+        throw new MqttClientError(
+          ErrorCode.CLIENT_CLOSED,
+          "disconnect() was called while connecting",
+        );
+      }
       this.wanted = true;
       return sessionPresent;
     } finally {
       this.connecting--;
+      // A connection lost while connect() was still settling found `connecting > 0` and did
+      // not start the supervisor: start it now.
+      this.ensureReconnecting();
     }
   }
 
@@ -131,6 +146,7 @@ export class MQTTClient extends SimpleClient {
   override async disconnect(): Promise<void> {
     this.closing = true;
     this.wanted = false;
+    this.closes++;
     this.cancelDelay?.();
     await super.disconnect();
     this.fail(new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() closed the client"));
@@ -186,8 +202,9 @@ export class MQTTClient extends SimpleClient {
   }
 
   /**
-   * Reports a connection problem: `inReconnect` is true for a failed reconnect attempt. Prints
-   * only when `debug` is set. Override to route to your logger.
+   * Reports a connection problem: `log(false, err)` once per lost connection, `log(true, err)`
+   * for each failed reconnect attempt or renewal. Prints only when `debug` is set. Override to
+   * route to your logger.
    * @example
    * client.log = (inReconnect, err) => logger.warn({ inReconnect, err });
    */
@@ -218,8 +235,7 @@ export class MQTTClient extends SimpleClient {
       try {
         return await super.publish(topic, msg, retain, qos);
       } catch (err) {
-        if (!this.retryable(err)) throw err;
-        this.log(false, err);
+        if (!this.retryable(err)) throw this.unretried(err);
       }
     }
   }
@@ -239,8 +255,7 @@ export class MQTTClient extends SimpleClient {
         this.subscriptions.set(topic, qos);
         return granted;
       } catch (err) {
-        if (!this.retryable(err)) throw err;
-        this.log(false, err);
+        if (!this.retryable(err)) throw this.unretried(err);
       }
     }
   }
@@ -259,8 +274,7 @@ export class MQTTClient extends SimpleClient {
       try {
         return await super.unsubscribe(topic);
       } catch (err) {
-        if (!this.retryable(err)) throw err;
-        this.log(false, err);
+        if (!this.retryable(err)) throw this.unretried(err);
       }
     }
   }
@@ -275,8 +289,7 @@ export class MQTTClient extends SimpleClient {
       try {
         return await super.waitMsg();
       } catch (err) {
-        if (!this.retryable(err)) throw err;
-        this.log(false, err);
+        if (!this.retryable(err)) throw this.unretried(err);
         await this.whenConnected();
       }
     }
@@ -299,8 +312,7 @@ export class MQTTClient extends SimpleClient {
       try {
         return await super.checkMsg();
       } catch (err) {
-        if (!this.retryable(err)) throw err;
-        this.log(false, err);
+        if (!this.retryable(err)) throw this.unretried(err);
         await this.whenConnected(CHECK_WAIT_MS);
       }
     }
@@ -322,9 +334,15 @@ export class MQTTClient extends SimpleClient {
           try {
             return await inner.next();
           } catch (err) {
-            if (!this.retryable(err)) throw err;
-            this.log(false, err);
-            await this.whenConnected();
+            if (this.closing) return { done: true, value: undefined };
+            if (!this.retryable(err)) throw this.unretried(err);
+            try {
+              await this.whenConnected();
+            } catch (closed) {
+              // disconnect() while waiting for the reconnect ends the iteration.
+              if (this.closing) return { done: true, value: undefined };
+              throw closed;
+            }
           }
         }
       },
@@ -334,6 +352,9 @@ export class MQTTClient extends SimpleClient {
   }
 
   // ---- session hooks ----------------------------------------------------------------------
+
+  /** A renewed subscription was refused after a reconnect (the ACL changed); it is forgotten. */
+  protected subscriptionRefused(_topic: string, _err: MQTTException): void {}
 
   protected override keepsRequestsOffline(): boolean {
     return true;
@@ -351,6 +372,8 @@ export class MQTTClient extends SimpleClient {
   /** Keeps QoS 1 publishes for re-sending; requests that the caller retries reject. */
   protected override connectionLost(err: MqttClientError): void {
     if (this.closing || !isConnectionError(err)) return this.fail(err);
+    // Once per lost connection, whoever was waiting (a failed attempt: reconnect() logs it).
+    if (this.connecting === 0) this.log(false, err);
     this.inflight.rejectRequests(err, [RequestKind.SUBSCRIBE, RequestKind.UNSUBSCRIBE]);
     this.ensureReconnecting();
   }
@@ -363,7 +386,10 @@ export class MQTTClient extends SimpleClient {
     const renewals = [...this.subscriptions].map(([topic, qos]) =>
       super.subscribe(topic, qos).catch((err: unknown) => {
         // A refusal now (ACL changed) drops the subscription; anything else retries next time.
-        if (err instanceof MQTTException) this.subscriptions.delete(topic);
+        if (err instanceof MQTTException) {
+          this.subscriptions.delete(topic);
+          this.subscriptionRefused(topic, err);
+        }
         this.log(true, err);
         throw err;
       }),
@@ -380,6 +406,14 @@ export class MQTTClient extends SimpleClient {
     return isConnectionError(err) && !this.closing;
   }
 
+  /** What an operation that will not retry rejects with: after disconnect(), ERR_CLIENT_CLOSED. */
+  private unretried(err: unknown): unknown {
+    if (!this.closing || !isConnectionError(err)) return err;
+    return new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()", {
+      cause: err,
+    });
+  }
+
   private ensureReconnecting(): void {
     if (
       this.reconnecting ||
@@ -393,6 +427,8 @@ export class MQTTClient extends SimpleClient {
     this.reconnect().then(
       () => {
         this.reconnecting = false;
+        // The new connection may already be gone again (dropped right after its CONNACK).
+        this.ensureReconnecting();
       },
       (err: unknown) => {
         this.reconnecting = false;
@@ -452,11 +488,10 @@ export class MQTTClient extends SimpleClient {
 
   /** Fails everything that waits on a connection. */
   private fail(err: Error): void {
-    const clientErr =
-      err instanceof MqttClientError
-        ? err
-        : new MqttClientError(ErrorCode.RECONNECT_FAILED, err.message, { cause: err });
-    super.connectionLost(clientErr);
+    // The error itself (e.g. MQTTException 4 from a reconnect), never a wrapper: every
+    // pending operation rejects with the same class and code.
+    this.inflight.rejectRequests(err);
+    this.inflight.rejectWaiters(err);
     this.offline.rejectAll(err);
     for (const waiter of this.upWaiters.splice(0)) waiter.reject(err);
   }

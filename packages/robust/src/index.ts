@@ -15,6 +15,8 @@ export {
   MemoryServer,
   MQTTException,
   MqttClientError,
+  topicMatches,
+  validateTopicFilter,
 } from "@umqtt/simple";
 export { backoffDelay } from "./backoff.js";
 export type { MQTTClientOptions } from "./client.js";

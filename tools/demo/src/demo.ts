@@ -54,8 +54,9 @@ const gateway = new RobustClient("demo-gateway", broker.host, {
 await gateway.connect(false);
 say("broker", "restarting (all sessions lost)");
 await broker.restart();
-const during = gateway.publish("sensors/cellar/temp", "12.0", false, 1);
-say("gateway", "published sensors/cellar/temp during the outage; waiting for PUBACK");
+// Retained: the fresh broker keeps it for the dashboard, whichever of the two reconnects first.
+const during = gateway.publish("sensors/cellar/temp", "12.0", true, 1);
+say("gateway", "published sensors/cellar/temp (retained) during the outage; waiting for PUBACK");
 
 // Pull delivery: messages reach the dashboard's handlers only when it asks.
 const deadline = Date.now() + 10_000;

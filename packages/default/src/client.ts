@@ -1,0 +1,238 @@
+/**
+ * Design: M5Stack UIFlow2's umqtt "default" on top of the robust client. It adds two things
+ * and owns nothing else: the per-topic {@link HandlerTable} (client-side state that survives
+ * reconnects; robust re-subscribes the broker side) and the `sslParams` file mapping (done once,
+ * in the constructor, by {@link tlsOptions}).
+ *
+ * Dispatch: the client installs its own router as the base client's callback, so messages
+ * still reach the application only through `waitMsg()` / `checkMsg()` (pull, as umqtt). The
+ * router runs every handler whose filter matches; a message no handler matches goes to the
+ * `setCallback()` callback if there is one, and is acknowledged either way.
+ */
+import {
+  InvalidArgumentError,
+  type MessageCallback,
+  type MessageInfo,
+  MQTTClient as RobustClient,
+  type MQTTClientOptions as RobustOptions,
+} from "@umqtt/robust";
+import { type Handler, HandlerTable } from "./handlers.js";
+import { type SslParams, tlsOptions } from "./tls-files.js";
+
+/** Options of the default client: the robust client's, with UIFlow2-style `sslParams`. */
+export interface MQTTClientOptions extends Omit<RobustOptions, "sslParams"> {
+  /**
+   * TLS settings, used with `ssl: true`: `cafile`, `cadata` (PEM text), `cert` and `key` (file
+   * paths), `serverHostname`, `certReqs`, plus any Node `tls.connect` option.
+   */
+  sslParams?: SslParams;
+}
+
+/**
+ * MQTT client in the flavour of M5Stack UIFlow2's `umqtt`: the robust client (reconnect,
+ * re-send, re-subscribe) with per-topic handlers that honour MQTT wildcards, and TLS from
+ * certificate files with the server certificate verified by default.
+ *
+ * @example
+ * const client = new MQTTClient("uiflow", "broker.local", { keepalive: 60 });
+ * await client.connect();
+ * await client.subscribe("sensors/+/temp", ([topic, msg]) => console.log(msg), 1);
+ * while (true) await client.checkMsg();
+ */
+export class MQTTClient extends RobustClient {
+  private readonly handlers = new HandlerTable();
+  private fallback: MessageCallback | undefined;
+
+  /**
+   * Reads the certificate files named in `sslParams` now (an unreadable file throws
+   * InvalidArgumentError here, before any connection is attempted).
+   * @example
+   * const client = new MQTTClient("uiflow", "broker.example", {
+   *   port: 8883, ssl: true,
+   *   sslParams: { cafile: "/certs/ca.crt", serverHostname: "broker.example" },
+   * });
+   */
+  constructor(clientId: string, server: string, options: MQTTClientOptions = {}) {
+    super(clientId, server, withTls(options));
+    super.setCallback((topic, msg, info) => this.route(topic, msg, info));
+  }
+
+  /**
+   * Sets the callback for messages that no per-topic handler matches (the fallback). Unlike
+   * M5Stack's umqtt, it does not turn the per-topic handlers off.
+   * @example
+   * client.setCallback((topic, msg) => console.log("unhandled", topic, msg));
+   */
+  override setCallback(cb: MessageCallback): void {
+    if (typeof cb !== "function") {
+      throw new InvalidArgumentError(`setCallback(cb): must be a function, got ${describe(cb)}`);
+    }
+    this.fallback = cb;
+  }
+
+  /**
+   * Subscribes without a per-topic handler (the base client's form): the messages go to the
+   * `setCallback()` callback, or to a handler this filter already has. With neither, nothing
+   * could receive them: refused with InvalidArgumentError before anything is sent.
+   * @example
+   * client.setCallback(onMessage);
+   * await client.subscribe("logs/#", 0);
+   */
+  override subscribe(topic: string, qos?: 0 | 1): Promise<number>;
+  /**
+   * Subscribes to a topic filter (wildcards allowed) and runs `handler([topic, msg])` for
+   * every message whose topic it matches. Resolves to the granted QoS. Subscribing the same
+   * filter again replaces its handler; a refused subscription (MQTTException 128) leaves no
+   * handler behind.
+   * @example
+   * await client.subscribe("home/+/light", ([topic, msg]) => {
+   *   console.log(new TextDecoder().decode(topic), new TextDecoder().decode(msg));
+   * }, 1);
+   */
+  override subscribe(topic: string, handler: Handler, qos?: 0 | 1): Promise<number>;
+  override async subscribe(
+    topic: string,
+    handlerOrQos?: Handler | 0 | 1 | null,
+    qos?: 0 | 1,
+  ): Promise<number> {
+    if (typeof handlerOrQos === "function") {
+      const q = qos ?? 0;
+      this.checkSubscribe(topic, q);
+      // Active from the moment the SUBSCRIBE goes out: a broker may deliver (retained)
+      // messages before or together with the SUBACK [MQTT-3.8.4], and none may be lost.
+      const { entry, previous } = this.handlers.set(topic, handlerOrQos);
+      try {
+        return await super.subscribe(topic, q);
+      } catch (err) {
+        this.handlers.revert(entry, previous);
+        throw err;
+      }
+    }
+    let q: unknown = qos ?? 0;
+    if (typeof handlerOrQos === "number") {
+      if (qos !== undefined) {
+        throw new InvalidArgumentError(
+          `subscribe(handler): must be a function, got ${describe(handlerOrQos)} (QoS given twice?)`,
+        );
+      }
+      q = handlerOrQos;
+    } else if (handlerOrQos !== undefined && handlerOrQos !== null) {
+      throw new InvalidArgumentError(
+        `subscribe(handler): must be a function ([topic, msg]) => …, got ${describe(handlerOrQos)}`,
+      );
+    }
+    this.checkSubscribe(topic, q);
+    if (!this.fallback && !this.handlers.has(topic)) {
+      throw new InvalidArgumentError(
+        `subscribe(handler): no handler for ${JSON.stringify(topic)} and no setCallback() callback, so nothing could receive its messages; use subscribe(topic, handler, qos)`,
+      );
+    }
+    return super.subscribe(topic, q as 0 | 1);
+  }
+
+  /**
+   * Removes the filter's handler at once, then unsubscribes (retried across reconnects).
+   * Messages already on their way go to the `setCallback()` callback, or are just acknowledged.
+   * @example
+   * await client.unsubscribe("home/+/light");
+   */
+  override async unsubscribe(topic: string): Promise<void> {
+    this.checkUnsubscribe(topic);
+    this.handlers.delete(topic);
+    return super.unsubscribe(topic);
+  }
+
+  /**
+   * The filters that have a handler, in subscription order.
+   * @example
+   * console.log(client.handledTopics()); // ["home/+/light", "cmd/#"]
+   */
+  handledTopics(): string[] {
+    return [...this.handlers.filters()];
+  }
+
+  /**
+   * Runs every matching handler (each once, in subscription order, awaiting returned promises
+   * one after the other), or the fallback callback. All matching handlers run even if one
+   * throws; then the first error is rethrown (an AggregateError if several threw), so it
+   * surfaces from the waitMsg()/checkMsg() that dispatched the message, which is then not
+   * acknowledged.
+   */
+  /** A subscription the broker refused to renew after a reconnect leaves no handler behind. */
+  protected override subscriptionRefused(topic: string): void {
+    this.handlers.delete(topic);
+  }
+
+  private route(topic: Uint8Array, msg: Uint8Array, info: MessageInfo): void | Promise<void> {
+    const matched = this.handlers.match(topic);
+    if (matched.length === 0) return this.fallback?.(topic, msg, info);
+    return runAll(matched, topic, msg);
+  }
+}
+
+function withTls(options: MQTTClientOptions): RobustOptions {
+  if (options === null || typeof options !== "object" || options.sslParams === undefined) {
+    return options as RobustOptions;
+  }
+  if (!options.ssl) {
+    throw new InvalidArgumentError(
+      "MQTTClient(options.sslParams): TLS settings given, but options.ssl is not set; add ssl: true (umqtt would silently connect without TLS)",
+    );
+  }
+  return { ...options, sslParams: tlsOptions(options.sslParams) };
+}
+
+function runAll(handlers: Handler[], topic: Uint8Array, msg: Uint8Array): void | Promise<void> {
+  const errors: unknown[] = [];
+  for (let i = 0; i < handlers.length; i++) {
+    let result: void | Promise<void>;
+    try {
+      result = handlers[i]!([topic, msg]);
+    } catch (err) {
+      errors.push(err);
+      continue;
+    }
+    if (result && typeof (result as Promise<void>).then === "function") {
+      return finish(handlers, i, result, topic, msg, errors);
+    }
+  }
+  if (errors.length > 0) throw combine(errors, topic);
+}
+
+/** The rest of runAll() once a handler returned a promise: await each in turn. */
+async function finish(
+  handlers: Handler[],
+  at: number,
+  pending: Promise<void>,
+  topic: Uint8Array,
+  msg: Uint8Array,
+  errors: unknown[],
+): Promise<void> {
+  try {
+    await pending;
+  } catch (err) {
+    errors.push(err);
+  }
+  for (let i = at + 1; i < handlers.length; i++) {
+    try {
+      await handlers[i]!([topic, msg]);
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  if (errors.length > 0) throw combine(errors, topic);
+}
+
+function combine(errors: unknown[], topic: Uint8Array): unknown {
+  if (errors.length === 1) return errors[0];
+  return new AggregateError(
+    errors,
+    `${errors.length} handlers threw for topic ${JSON.stringify(new TextDecoder().decode(topic))}`,
+  );
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null || typeof value !== "object") return String(value);
+  return `a ${value.constructor?.name ?? "object"}`;
+}

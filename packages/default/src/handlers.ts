@@ -1,0 +1,113 @@
+/**
+ * Design: the per-topic handler table — pure, no IO. It maps a topic filter (exactly as given
+ * to `subscribe`) to its handler and finds every handler whose filter matches a received topic,
+ * with MQTT wildcards and the `$` rule [MQTT-4.7.2-1], comparing the topic's received bytes
+ * byte-wise, case-sensitive and without normalisation [MQTT-4.7.3-4]. One handler per filter:
+ * registering a filter again replaces its handler. Iteration order is registration order.
+ */
+import { topicMatches } from "@umqtt/robust";
+
+/** A per-topic handler: called with `[topic, msg]` (UIFlow2's `data[0]`, `data[1]`). */
+export type Handler = (data: [topic: Uint8Array, msg: Uint8Array]) => void | Promise<void>;
+
+/** One registration; compared by identity to undo a registration that lost a race. */
+export interface HandlerEntry {
+  readonly filter: string;
+  readonly handler: Handler;
+}
+
+/**
+ * Topic filter → handler, dispatched with MQTT wildcard matching.
+ *
+ * @example
+ * const table = new HandlerTable();
+ * table.set("sensors/+/temp", ([topic, msg]) => console.log(topic, msg));
+ * table.match(new TextEncoder().encode("sensors/kitchen/temp")); // → [that handler]
+ */
+export class HandlerTable {
+  private readonly entries = new Map<string, HandlerEntry>();
+
+  /** Number of registered filters. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * Registers `handler` for `filter` (replacing any handler it had) and returns the new entry
+   * and the one it replaced, so that a failed subscribe can put things back.
+   * @example
+   * const { entry, previous } = table.set("a/#", onA);
+   */
+  set(
+    filter: string,
+    handler: Handler,
+  ): { entry: HandlerEntry; previous: HandlerEntry | undefined } {
+    const previous = this.entries.get(filter);
+    const entry: HandlerEntry = { filter, handler };
+    this.entries.set(filter, entry);
+    return { entry, previous };
+  }
+
+  /**
+   * Undoes `set()`: if `entry` is still the registration for its filter, puts `previous` back
+   * (or removes the filter). A later registration of the same filter is left alone.
+   * @example
+   * const { entry, previous } = table.set("a/#", onA);
+   * table.revert(entry, previous); // the subscribe was refused
+   */
+  revert(entry: HandlerEntry, previous: HandlerEntry | undefined): void {
+    if (this.entries.get(entry.filter) !== entry) return;
+    if (previous) this.entries.set(entry.filter, previous);
+    else this.entries.delete(entry.filter);
+  }
+
+  /**
+   * The handler registered for exactly this filter (no wildcard matching).
+   * @example
+   * table.get("a/#");
+   */
+  get(filter: string): Handler | undefined {
+    return this.entries.get(filter)?.handler;
+  }
+
+  /**
+   * True when exactly this filter has a handler.
+   * @example
+   * table.has("a/#");
+   */
+  has(filter: string): boolean {
+    return this.entries.has(filter);
+  }
+
+  /**
+   * Removes the handler of exactly this filter; true if there was one.
+   * @example
+   * table.delete("a/#");
+   */
+  delete(filter: string): boolean {
+    return this.entries.delete(filter);
+  }
+
+  /**
+   * Every handler whose filter matches `topic` (received bytes, or a string), each once, in
+   * registration order. Filters starting with a wildcard do not match `$` topics.
+   * @example
+   * for (const handler of table.match(topic)) await handler([topic, msg]);
+   */
+  match(topic: Uint8Array | string): Handler[] {
+    const found: Handler[] = [];
+    for (const entry of this.entries.values()) {
+      if (topicMatches(entry.filter, topic)) found.push(entry.handler);
+    }
+    return found;
+  }
+
+  /**
+   * The registered filters, in registration order.
+   * @example
+   * [...table.filters()];
+   */
+  filters(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+}

@@ -1,0 +1,24 @@
+export type {
+  Message,
+  MessageCallback,
+  MessageInfo,
+  QoS,
+  Transport,
+  TransportFactory,
+} from "@umqtt/robust";
+export {
+  ConnectionError,
+  ErrorCode,
+  InvalidArgumentError,
+  isConnectionError,
+  MemoryConnection,
+  MemoryServer,
+  MQTTException,
+  MqttClientError,
+} from "@umqtt/robust";
+export type { MQTTClientOptions } from "./client.js";
+export { MQTTClient } from "./client.js";
+export type { Handler } from "./handlers.js";
+export { HandlerTable } from "./handlers.js";
+export type { CertReqs, SslParams } from "./tls-files.js";
+export { tlsOptions } from "./tls-files.js";

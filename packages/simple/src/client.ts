@@ -14,7 +14,7 @@
 import type { SecureContext, ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import type { Packet } from "@umqtt/codec";
 import { encode, encodePublish, type QoS } from "@umqtt/codec";
-import { Connection } from "./connection.js";
+import { Connection, type ConnectionHandlers } from "./connection.js";
 import { ConnectionError, ErrorCode, MQTTException, MqttClientError } from "./errors.js";
 import { Inbox, type Incoming } from "./inbox.js";
 import { Inflight, type Pending, RequestKind } from "./inflight.js";
@@ -299,13 +299,11 @@ export class MQTTClient {
       ms,
     );
     let conn: Connection | undefined;
+    let onAbort: (() => void) | undefined;
     try {
       conn = await Connection.open(
         this.#transportFactory,
-        {
-          packet: (p) => this.#onPacket(p),
-          close: (err) => epoch === this.#epoch && this.#onClose(err),
-        },
+        this.#handlersFor(epoch),
         { maxPacketSize: this.#options.maxPacketSize, keepalive: this.keepalive * 1000 },
         abort.signal,
       );
@@ -317,9 +315,8 @@ export class MQTTClient {
       const accepted = new Promise<boolean>((resolve, reject) => {
         this.#connack = { resolve, reject };
       });
-      abort.signal.addEventListener("abort", () => conn?.close(abort.signal.reason), {
-        once: true,
-      });
+      onAbort = () => conn?.close(abort.signal.reason);
+      abort.signal.addEventListener("abort", onAbort, { once: true });
       conn.send(packet);
       return await accepted;
     } catch (err) {
@@ -329,6 +326,8 @@ export class MQTTClient {
       throw err;
     } finally {
       clearTimeout(timer);
+      // Nothing of the connect attempt may stay reachable from the connection.
+      if (onAbort) abort.signal.removeEventListener("abort", onAbort);
     }
   }
 
@@ -610,6 +609,14 @@ export class MQTTClient {
       }
       this.#relieve();
     });
+  }
+
+  /** The connection's handlers, built apart from connect() so its closures hold only `epoch`. */
+  #handlersFor(epoch: number): ConnectionHandlers {
+    return {
+      packet: (p) => this.#onPacket(p),
+      close: (err) => epoch === this.#epoch && this.#onClose(err),
+    };
   }
 
   #requireConnection(where: string): Connection {

@@ -10,8 +10,8 @@
  */
 import { Decoder, type Packet } from "@umqtt/codec";
 import { ConnectionError, ErrorCode, type MqttClientError } from "./errors.js";
-import { Keepalive } from "./keepalive.js";
-import type { Transport, TransportFactory } from "./transport.js";
+import { Keepalive, type KeepaliveHooks } from "./keepalive.js";
+import type { Transport, TransportEvents, TransportFactory } from "./transport.js";
 
 const FLUSH_AT = 64 * 1024;
 const PINGREQ = new Uint8Array([0xc0, 0x00]);
@@ -27,7 +27,7 @@ export interface ConnectionOptions {
   keepalive: number;
 }
 
-export class Connection {
+export class Connection implements TransportEvents, KeepaliveHooks {
   #transport: Transport | undefined;
   readonly #decoder: Decoder;
   #out: Uint8Array[] = [];
@@ -46,17 +46,49 @@ export class Connection {
   private constructor(handlers: ConnectionHandlers, options: ConnectionOptions) {
     this.#handlers = handlers;
     this.#decoder = new Decoder({ maxPacketSize: options.maxPacketSize });
-    this.#keepalive = new Keepalive(options.keepalive, {
-      ping: () => this.send(PINGREQ),
-      dead: () =>
-        this.close(
-          new ConnectionError(
-            ErrorCode.KEEPALIVE_TIMEOUT,
-            `no PINGRESP within ${options.keepalive / 2000} s of a PINGREQ: the link is dead`,
-          ),
-        ),
-      readerPaused: () => this.#pausedByOwner,
-    });
+    // The connection is its keepalive's hooks and its transport's events: no closures.
+    this.#keepalive = new Keepalive(options.keepalive, this);
+  }
+
+  /** @internal keepalive: send a PINGREQ. */
+  ping(): void {
+    this.send(PINGREQ);
+  }
+
+  /** @internal keepalive: the PINGRESP did not come. */
+  dead(): void {
+    this.close(
+      new ConnectionError(
+        ErrorCode.KEEPALIVE_TIMEOUT,
+        `no PINGRESP within ${this.#keepalive.interval / 2000} s of a PINGREQ: the link is dead`,
+      ),
+    );
+  }
+
+  /** @internal keepalive: the reader is paused by the application's pace. */
+  readerPaused(): boolean {
+    return this.#pausedByOwner;
+  }
+
+  /** @internal transport: bytes arrived. */
+  data(chunk: Uint8Array): void {
+    this.#onData(chunk);
+  }
+
+  /** @internal transport: writable again. */
+  drain(): void {
+    this.#onDrain();
+  }
+
+  /** @internal transport: the stream is gone. */
+  closed(cause?: Error): void {
+    this.close(
+      new ConnectionError(
+        ErrorCode.CONNECTION_CLOSED,
+        cause ? `connection closed: ${describeCause(cause)}` : "connection closed by the peer",
+        { cause },
+      ),
+    );
   }
 
   /** Opens the transport. Rejects with a ConnectionError when it cannot be opened. */
@@ -68,26 +100,7 @@ export class Connection {
   ): Promise<Connection> {
     const connection = new Connection(handlers, options);
     try {
-      connection.#transport = await abortable(
-        factory(
-          {
-            data: (chunk) => connection.#onData(chunk),
-            drain: () => connection.#onDrain(),
-            close: (cause) =>
-              connection.close(
-                new ConnectionError(
-                  ErrorCode.CONNECTION_CLOSED,
-                  cause
-                    ? `connection closed: ${describeCause(cause)}`
-                    : "connection closed by the peer",
-                  { cause },
-                ),
-              ),
-          },
-          signal,
-        ),
-        signal,
-      );
+      connection.#transport = await abortable(factory(connection, signal), signal);
     } catch (err) {
       if (err instanceof ConnectionError) throw err;
       const message = err instanceof Error ? describeCause(err) : String(err);
@@ -182,14 +195,15 @@ export class Connection {
     if (this.#outBytes >= FLUSH_AT) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(this.#flushSoon);
+      setImmediate(flushSoon, this);
     }
   }
 
-  readonly #flushSoon = (): void => {
+  /** @internal the scheduled flush of what this turn of the event loop wrote. */
+  flushScheduled(): void {
     this.#scheduled = false;
     this.flush();
-  };
+  }
 
   #onDrain(): void {
     this.#full = false;
@@ -260,6 +274,8 @@ function abortable(opening: Promise<Transport>, signal: AbortSignal): Promise<Tr
     );
   });
 }
+
+const flushSoon = (connection: Connection): void => connection.flushScheduled();
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
   const bytes = new Uint8Array(total);

@@ -21,16 +21,13 @@ export class Keepalive {
   #pingAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  readonly #interval: number;
+  /** Keepalive in milliseconds (0: off). */
+  readonly interval: number;
   readonly #hooks: KeepaliveHooks;
   readonly #now: () => number;
 
-  constructor(
-    interval: number,
-    hooks: KeepaliveHooks,
-    now: () => number = performance.now.bind(performance),
-  ) {
-    this.#interval = interval;
+  constructor(interval: number, hooks: KeepaliveHooks, now: () => number = monotonic) {
+    this.interval = interval;
     this.#hooks = hooks;
     this.#now = now;
     this.#lastTx = this.#lastRx = this.#now();
@@ -48,7 +45,7 @@ export class Keepalive {
   }
 
   start(): void {
-    if (this.#interval > 0) this.#arm(this.#interval);
+    if (this.interval > 0) this.#arm(this.interval);
   }
 
   stop(): void {
@@ -57,14 +54,16 @@ export class Keepalive {
   }
 
   #arm(ms: number): void {
-    this.#timer = setTimeout(this.#fire, Math.max(1, Math.ceil(ms)));
+    // The instance rides along as the timer's argument: no closure per connection.
+    this.#timer = setTimeout(onTimer, Math.max(1, Math.ceil(ms)), this);
     // An idle client must not keep the process alive.
     this.#timer.unref?.();
   }
 
-  readonly #fire = (): void => {
+  /** @internal The timer fired: decide what is due. */
+  tick(): void {
     const now = this.#now();
-    const deadline = this.#interval / 2;
+    const deadline = this.interval / 2;
     if (this.#pingAt !== 0) {
       const waited = now - this.#pingAt;
       if (waited < deadline) return this.#arm(deadline - waited);
@@ -77,11 +76,14 @@ export class Keepalive {
       return this.#hooks.dead();
     }
     const idleSince = Math.min(this.#lastTx, this.#lastRx);
-    const due = idleSince + this.#interval - now;
+    const due = idleSince + this.interval - now;
     if (due > 0) return this.#arm(due);
     this.#pingAt = now;
     this.#lastTx = now;
     this.#hooks.ping();
     this.#arm(deadline);
-  };
+  }
 }
+
+const monotonic = (): number => performance.now();
+const onTimer = (keepalive: Keepalive): void => keepalive.tick();

@@ -50,7 +50,7 @@ export class MemoryConnection {
   close(cause?: Error): void {
     if (this.closed) return;
     this.closed = true;
-    queueMicrotask(() => this.events.close(cause));
+    queueMicrotask(() => this.events.closed(cause));
   }
 
   /** @internal the client's side. */

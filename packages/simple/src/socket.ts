@@ -34,52 +34,84 @@ export function socketTransport(options: SocketOptions): TransportFactory {
           })
         : net.connect({ host, port });
       const ready = options.tls ? "secureConnect" : "connect";
-      let lastError: Error | undefined;
-      let settled = false;
-
-      const abort = (): void => {
-        socket.destroy();
+      const abort = (): void =>
         fail(signal.reason instanceof Error ? signal.reason : new Error("connect aborted"));
-      };
       const fail = (err: Error): void => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener("abort", abort);
+        cleanup();
         socket.destroy();
         reject(err);
       };
-      if (signal.aborted) return abort();
-      signal.addEventListener("abort", abort, { once: true });
-
-      socket.once("error", fail);
-      socket.once(ready, () => {
-        if (settled) return;
-        settled = true;
+      const opened = (): void => {
+        cleanup();
+        resolve(new SocketTransport(socket, events));
+      };
+      // Nothing of this scope may outlive the connect: the transport holds only the socket.
+      const cleanup = (): void => {
         signal.removeEventListener("abort", abort);
         socket.removeListener("error", fail);
-        socket.setNoDelay(true);
-        socket.on("error", (err) => {
-          lastError = err;
-        });
-        wire(socket, events);
-        socket.once("close", () => events.close(lastError));
-        resolve({
-          write: (bytes) => socket.write(bytes),
-          pause: () => socket.pause(),
-          resume: () => socket.resume(),
-          close: (graceful) => {
-            if (!graceful) return void socket.destroy();
-            socket.end();
-            // A peer that never finishes the close must not hold the socket open.
-            setTimeout(() => socket.destroy(), 2000).unref();
-          },
-        });
-      });
+        socket.removeListener(ready, opened);
+      };
+      if (signal.aborted) return abort();
+      signal.addEventListener("abort", abort, { once: true });
+      socket.once("error", fail);
+      socket.once(ready, opened);
     });
 }
 
-function wire(socket: net.Socket, events: TransportEvents): void {
-  // Buffers are Uint8Arrays already; the codec hands out views into them without copying.
-  socket.on("data", (chunk: Uint8Array) => events.data(chunk));
-  socket.on("drain", () => events.drain());
+/** An open socket as a Transport. */
+class SocketTransport implements Transport {
+  readonly #socket: net.Socket;
+
+  constructor(socket: net.Socket, events: TransportEvents) {
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    // The listeners are shared functions that find the events on the socket: no closures per
+    // connection (heap per idle client is a budgeted number).
+    (socket as OwnedSocket)[EVENTS] = events;
+    socket.on("error", onError);
+    // Buffers are Uint8Arrays already; the codec hands out views into them without copying.
+    socket.on("data", onData);
+    socket.on("drain", onDrain);
+    socket.once("close", onClose);
+  }
+
+  write(bytes: Uint8Array): boolean {
+    return this.#socket.write(bytes);
+  }
+
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  close(graceful?: boolean): void {
+    const socket = this.#socket;
+    if (!graceful) return void socket.destroy();
+    socket.end();
+    // A peer that never finishes the close must not hold the socket open.
+    setTimeout(() => socket.destroy(), 2000).unref();
+  }
+}
+
+const EVENTS = Symbol("umqtt.events");
+const LAST_ERROR = Symbol("umqtt.lastError");
+interface OwnedSocket extends net.Socket {
+  [EVENTS]: TransportEvents;
+  [LAST_ERROR]?: Error;
+}
+
+function onError(this: OwnedSocket, err: Error): void {
+  this[LAST_ERROR] = err;
+}
+function onData(this: OwnedSocket, chunk: Uint8Array): void {
+  this[EVENTS].data(chunk);
+}
+function onDrain(this: OwnedSocket): void {
+  this[EVENTS].drain();
+}
+function onClose(this: OwnedSocket): void {
+  this[EVENTS].closed(this[LAST_ERROR]);
 }

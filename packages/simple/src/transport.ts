@@ -10,7 +10,7 @@ export interface TransportEvents {
   /** A write that returned `false` has been flushed; writing may go on. */
   drain(): void;
   /** The stream is gone. Called exactly once, with the cause if there was one. */
-  close(cause?: Error): void;
+  closed(cause?: Error): void;
 }
 
 /** An open byte stream. */

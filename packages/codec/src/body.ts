@@ -1,13 +1,7 @@
 import { CodecErrorCode, fail } from "./errors.js";
-import {
-  type Bytes,
-  type Packet,
-  PacketType,
-  type PacketTypeName,
-  type QoS,
-} from "./packet-types.js";
-import { checkTopic, stringLength } from "./topic.js";
-import { decodeUtf8, utf8Length, writeUtf8 } from "./utf8.js";
+import { type Bytes, NAMES, type Packet, type QoS } from "./packet-types.js";
+import { checkTopic, fieldLength } from "./topic.js";
+import { decodeUtf8, writeUtf8 } from "./utf8.js";
 import { MAX_REMAINING_LENGTH, varintLength, writeVarint } from "./varint.js";
 
 /*
@@ -51,14 +45,6 @@ export function checkQos(qos: unknown, what: string): QoS {
     : fail(CodecErrorCode.BAD_QOS, `${what} must be 0, 1 or 2`);
 }
 
-/** Byte length of a binary field (payload, password); a string is UTF-8 (U+0000 allowed). */
-export function binaryLength(value: unknown, what: string): number {
-  if (value instanceof Uint8Array) return value.length;
-  if (typeof value !== "string") fail(INVALID_PACKET, `${what} must be a string or Uint8Array`);
-  const n = utf8Length(value, false);
-  return n < 0 ? fail(CodecErrorCode.BAD_UTF8, `${what} contains a lone surrogate`) : n;
-}
-
 /** Writes `v` (bytes, or a string of UTF-8 length `n`) at `at`; returns the end position. */
 export function put(to: Uint8Array, at: number, v: Bytes, n: number): number {
   if (typeof v === "string") return writeUtf8(v, to, at, n);
@@ -89,15 +75,15 @@ function alloc(n: number): Uint8Array {
 export function frame(first: number, remaining: number): Uint8Array {
   // (2.2.3) Remaining Length is at most 268,435,455
   if (remaining > MAX_REMAINING_LENGTH)
-    fail(CodecErrorCode.PACKET_TOO_LARGE, "packet is larger than 268435455 bytes");
+    fail(CodecErrorCode.PACKET_TOO_LARGE, `packet over ${MAX_REMAINING_LENGTH} bytes`);
   const out = alloc(1 + varintLength(remaining) + remaining);
   out[0] = first;
   writeVarint(out, 1, remaining);
   return out;
 }
 
-function short(): never {
-  return fail(BAD_LENGTH, "packet is shorter than its fields");
+export function short(): never {
+  return fail(BAD_LENGTH, "packet shorter than its fields");
 }
 
 function u8(v: number): number {
@@ -133,7 +119,7 @@ function code(v: unknown): number {
   const c = u8(v as number);
   return c === 0 || c === 1 || c === 2 || c === 0x80
     ? c
-    : fail(CodecErrorCode.BAD_RETURN_CODE, `SUBACK return code ${c} is not 0, 1, 2 or 0x80`);
+    : fail(CodecErrorCode.BAD_RETURN_CODE, `SUBACK code ${c} not 0, 1, 2 or 0x80`);
 }
 
 /**
@@ -149,13 +135,8 @@ function field(v: unknown, kind: number, what: string): Bytes {
   let n: number;
   if (buf && !reading) n = lens[li++];
   else {
-    n =
-      kind === BIN
-        ? binaryLength(v, what)
-        : kind === STR
-          ? stringLength(v, what)
-          : checkTopic(v as Bytes, kind === FILTER);
-    if (n > 65_535) fail(CodecErrorCode.STRING_TOO_LONG, `${what} is longer than 65535 bytes`);
+    n = kind < TOPIC ? fieldLength(v, what, kind === STR) : checkTopic(v as Bytes, kind === FILTER);
+    if (n > 65_535) fail(CodecErrorCode.STRING_TOO_LONG, `${what} over 65535 bytes`);
     lens.push(n);
   }
   if (!reading) {
@@ -181,11 +162,11 @@ function connect(p: Fields): Packet {
   );
   const badFlags = (why: string) => fail(CodecErrorCode.BAD_CONNECT_FLAGS, why);
   // [MQTT-3.1.2-3] reserved flag bit
-  if (f & 1) badFlags("CONNECT reserved flag is set");
+  if (f & 1) badFlags("reserved CONNECT flag set");
   const willQos = (f >> 3) & 3;
   // [MQTT-3.1.2-14] will QoS 3; [MQTT-3.1.2-11/13/15] no will ⇒ will QoS and retain 0
   if (f & 4) checkQos(willQos, "will qos");
-  else if (f & 0x38) badFlags("will QoS or retain set without the will flag");
+  else if (f & 0x38) badFlags("will QoS/retain without will flag");
   // [MQTT-3.1.2-22] a password only with a user name
   if ((f & 0xc0) === 0x40) badFlags("password requires a username");
   const keepalive = u16(p.keepalive, "keepalive");
@@ -194,7 +175,7 @@ function connect(p: Fields): Packet {
   const cleanSession = (f & 2) !== 0;
   // [MQTT-3.1.3-7] a zero-length client id needs a clean session
   if (clientId.length === 0 && !cleanSession)
-    fail(CodecErrorCode.BAD_CLIENT_ID, "an empty clientId requires cleanSession");
+    fail(CodecErrorCode.BAD_CLIENT_ID, "empty clientId needs cleanSession");
   const out: Fields = { type: "connect", clientId, cleanSession, keepalive };
   // [MQTT-3.1.2-9] will flag ⇒ will topic and message; [MQTT-3.1.2-18..21] user, password
   if (f & 4)
@@ -217,7 +198,7 @@ function connack(p: Fields): Packet {
     fail(CodecErrorCode.BAD_RETURN_CODE, "CONNACK returnCode must be 0..5");
   // (3.2.2.1) ack flag bits 7-1 reserved; [MQTT-3.2.2-4] session present is 0 with a refusal
   if (ack > 1 || (ack && returnCode))
-    fail(CodecErrorCode.BAD_CONNACK, "invalid CONNACK flags or sessionPresent with a refusal");
+    fail(CodecErrorCode.BAD_CONNACK, "bad CONNACK flags or sessionPresent with a refusal");
   return { type: "connack", sessionPresent: ack === 1, returnCode };
 }
 
@@ -244,9 +225,6 @@ function list(p: Fields, t: number): Packet {
   return { type: NAMES[t], packetId, [key]: out } as Packet;
 }
 
-/** Packet type names, indexed by type code (0 is reserved). */
-export const NAMES = ["", ...Object.keys(PacketType)] as PacketTypeName[];
-
 /** Runs the body of packet type `t` (not PUBLISH) for fields `p`. */
 function body(p: Fields, t: number): Packet {
   if (t === 1) return connect(p);
@@ -263,7 +241,7 @@ export function readBody(t: number, b: Uint8Array, start: number, stop: number):
   pos = start;
   end = stop;
   const p = body({}, t);
-  if (pos !== end) fail(BAD_LENGTH, "packet has bytes after its last field");
+  if (pos !== end) fail(BAD_LENGTH, "bytes after the last field");
   buf = null;
   return p;
 }

@@ -1,6 +1,6 @@
-import { NAMES, readBody } from "./body.js";
+import { checkQos, readBody, short } from "./body.js";
 import { CodecErrorCode, fail } from "./errors.js";
-import type { Packet, QoS } from "./packet-types.js";
+import { NAMES, type Packet, type QoS } from "./packet-types.js";
 import { scanUtf8 } from "./utf8.js";
 import { readVarint } from "./varint.js";
 
@@ -15,25 +15,25 @@ const { BAD_LENGTH, BAD_FLAGS } = CodecErrorCode;
 function decodePublish(flags: number, b: Uint8Array, start: number, end: number): Packet {
   const qos = ((flags >> 1) & 3) as QoS;
   // [MQTT-3.3.1-4] QoS 3 is reserved
-  if ((qos as number) === 3) fail(CodecErrorCode.BAD_QOS, "PUBLISH with QoS 3");
+  checkQos(qos, "qos");
   const dup = (flags & 8) !== 0;
   // [MQTT-3.3.1-2] DUP is 0 on QoS 0
-  if (dup && qos === 0) fail(BAD_FLAGS, "DUP set on a QoS 0 PUBLISH");
+  if (dup && qos === 0) fail(BAD_FLAGS, "dup must be false for QoS 0");
   const topicEnd = start + 2 + ((b[start] << 8) | b[start + 1]);
   const payloadStart = topicEnd + (qos === 0 ? 0 : 2);
   // NaN from reading past the frame also lands here
-  if (!(payloadStart <= end)) fail(BAD_LENGTH, "packet is shorter than its fields");
+  if (!(payloadStart <= end)) short();
   // [MQTT-4.7.3-1] non-empty; [MQTT-1.5.3-1/2] UTF-8; [MQTT-3.3.2-2] no wildcards: one pass
   const r = topicEnd === start + 2 ? 2 : scanUtf8(b, start + 2, topicEnd, true);
-  if (r === 1) fail(CodecErrorCode.BAD_UTF8, "topic is not valid UTF-8 or contains U+0000");
-  if (r === 2) fail(CodecErrorCode.BAD_TOPIC, "topic name is empty or has a wildcard");
+  if (r === 1) fail(CodecErrorCode.BAD_UTF8, "topic name is not UTF-8 without U+0000");
+  if (r === 2) fail(CodecErrorCode.BAD_TOPIC, "topic name empty or with a wildcard");
   const topic = b.subarray(start + 2, topicEnd);
   const payload = b.subarray(payloadStart, end);
   const retain = (flags & 1) !== 0;
   if (qos === 0) return { type: "publish", topic, payload, qos, retain, dup };
   const packetId = (b[topicEnd] << 8) | b[topicEnd + 1];
   // [MQTT-2.3.1-1] QoS > 0 carries a non-zero packet id
-  if (packetId === 0) fail(CodecErrorCode.BAD_PACKET_ID, "packet id must not be 0");
+  if (packetId === 0) fail(CodecErrorCode.BAD_PACKET_ID, "packetId must be 1..65535");
   return { type: "publish", topic, payload, qos, retain, dup, packetId };
 }
 
@@ -63,7 +63,6 @@ export function decodeBody(first: number, b: Uint8Array, start: number, end: num
 export function decode(bytes: Uint8Array): Packet {
   const len = bytes.length;
   const h = readVarint(bytes, 1, len);
-  if (h < 0 || 2 + (h & 3) + (h >>> 2) !== len)
-    fail(BAD_LENGTH, "bytes do not hold exactly one packet");
+  if (h < 0 || 2 + (h & 3) + (h >>> 2) !== len) fail(BAD_LENGTH, "not exactly one packet");
   return decodeBody(bytes[0], bytes, 2 + (h & 3), len);
 }

@@ -1,4 +1,4 @@
-import { decodeBody } from "./decode.js";
+import { decode, decodeBody } from "./decode.js";
 import { CodecErrorCode, fail, type MqttCodecError } from "./errors.js";
 import type { Packet } from "./packet-types.js";
 import { MAX_REMAINING_LENGTH, readVarint } from "./varint.js";
@@ -33,7 +33,7 @@ export class Decoder {
   #parts: Uint8Array[] = [];
   /** Bytes in #parts. */
   #have = 0;
-  /** Total size of the incomplete packet, or -1 while its header is incomplete. */
+  /** Size of the incomplete packet, or -1 while its header is incomplete; used while #have > 0. */
   #need = -1;
   /** A header split across chunks is gathered here (at most 5 bytes). */
   readonly #head = new Uint8Array(5);
@@ -59,7 +59,7 @@ export class Decoder {
     if (h < 0) return -1;
     const size = 2 + (h & 3) + (h >>> 2);
     if (size > this.#max)
-      fail(CodecErrorCode.PACKET_TOO_LARGE, `packet of ${size} bytes exceeds maxPacketSize`);
+      fail(CodecErrorCode.PACKET_TOO_LARGE, `packet of ${size} bytes over maxPacketSize`);
     return size;
   }
 
@@ -68,20 +68,15 @@ export class Decoder {
     const len = chunk.length;
     let pos = 0;
     if (this.#have > 0) {
-      // finish the header of the pending packet, byte by byte (at most 4 more)
-      while (this.#need < 0) {
-        if (pos === len) return out;
-        this.#head[this.#have] = chunk[pos];
-        this.#parts.push(chunk.subarray(pos, ++pos));
-        this.#need = this.#size(readVarint(this.#head, 1, ++this.#have));
+      if (this.#need < 0) {
+        // the pending header has at most 4 bytes: complete it from the chunk's first ones
+        this.#head.set(chunk.subarray(0, 5 - this.#have), this.#have);
+        this.#need = this.#size(readVarint(this.#head, 1, Math.min(5, this.#have + len)));
       }
-      const take = Math.min(this.#need - this.#have, len - pos);
-      if (take > 0) {
-        this.#parts.push(chunk.subarray(pos, pos + take));
-        this.#have += take;
-        pos += take;
-      }
-      if (this.#have < this.#need) return out;
+      pos = this.#need < 0 ? len : Math.min(this.#need - this.#have, len);
+      this.#parts.push(chunk.subarray(0, pos));
+      this.#have += pos;
+      if (this.#need < 0 || this.#have < this.#need) return out;
       const whole = new Uint8Array(this.#need);
       let at = 0;
       for (const part of this.#parts) {
@@ -90,15 +85,13 @@ export class Decoder {
       }
       this.#parts = [];
       this.#have = 0;
-      this.#need = -1;
-      const body = readVarint(whole, 1, whole.length) >>> 2;
-      out.push(decodeBody(whole[0], whole, whole.length - body, whole.length));
+      out.push(decode(whole));
     }
     while (pos < len) {
       const h = readVarint(chunk, pos + 1, len);
       const size = this.#size(h);
       if (size < 0 || pos + size > len) {
-        // keep the tail for the next chunk; its header bytes also go to #head
+        // keep the tail for the next chunk; an incomplete header also goes to #head
         const tail = chunk.subarray(pos);
         this.#parts.push(tail);
         this.#have = tail.length;

@@ -1,7 +1,7 @@
-import { binaryLength, checkQos, frame, isU16, put, writeBody } from "./body.js";
+import { checkQos, frame, isU16, put, writeBody } from "./body.js";
 import { CodecErrorCode, fail } from "./errors.js";
 import { type Bytes, type PacketInput, PacketType, type QoS } from "./packet-types.js";
-import { checkTopic } from "./topic.js";
+import { checkTopic, fieldLength } from "./topic.js";
 
 /** PINGREQ frame, built once. Do not mutate. */
 export const PINGREQ: Uint8Array = Uint8Array.of(0xc0, 0);
@@ -30,12 +30,11 @@ export function encodePublish(
   if (qos === 0) {
     // [MQTT-3.3.1-2] DUP is 0 for QoS 0; [MQTT-2.3.1-5] and there is no packet id
     if (dup) fail(CodecErrorCode.BAD_FLAGS, "dup must be false for QoS 0");
-    if (packetId !== undefined)
-      fail(CodecErrorCode.BAD_PACKET_ID, "a QoS 0 PUBLISH has no packetId");
+    if (packetId !== undefined) fail(CodecErrorCode.BAD_PACKET_ID, "packetId with QoS 0");
   } else if (!isU16(packetId) || packetId === 0)
     // [MQTT-2.3.1-1] a non-zero packet id
     fail(CodecErrorCode.BAD_PACKET_ID, "packetId must be 1..65535");
-  const pl = binaryLength(payload, "payload");
+  const pl = fieldLength(payload, "payload", false);
   const remaining = 2 + tl + (qos === 0 ? 0 : 2) + pl;
   const out = frame(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), remaining);
   let pos = out.length - remaining;
@@ -60,10 +59,10 @@ export function encodePublish(
  */
 export function encode(packet: PacketInput): Uint8Array {
   const p = packet;
-  const t: number =
-    typeof p === "object" && p !== null && Object.hasOwn(PacketType, p.type)
-      ? PacketType[p.type]
-      : fail(CodecErrorCode.UNKNOWN_TYPE, "unknown packet type");
+  // `?.` also refuses null and non-objects; hasOwn refuses inherited names like "toString"
+  const t: number = Object.hasOwn(PacketType, p?.type)
+    ? PacketType[p.type]
+    : fail(CodecErrorCode.UNKNOWN_TYPE, "unknown packet type");
   if (p.type === "publish")
     return encodePublish(p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId);
   // [MQTT-2.2.2-1] flags 0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE, else 0000

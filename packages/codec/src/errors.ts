@@ -1,48 +1,84 @@
 /**
- * Stable machine-readable codes carried by {@link MqttCodecError}. The values never change;
+ * The {@link CodecErrorCode} table as a type, documented per code. The values never change;
  * match on them rather than on messages.
  */
-export const CodecErrorCode = {
+export interface CodecErrorCodes {
   /** Remaining Length has a 5th continuation byte (2.2.3). */
-  MALFORMED_LENGTH: "ERR_MALFORMED_LENGTH",
+  readonly MALFORMED_LENGTH: "ERR_MALFORMED_LENGTH";
   /** Packet larger than `maxPacketSize`, or Remaining Length over 268,435,455. */
-  PACKET_TOO_LARGE: "ERR_PACKET_TOO_LARGE",
+  readonly PACKET_TOO_LARGE: "ERR_PACKET_TOO_LARGE";
   /** Reserved fixed-header flags wrong, or DUP on a QoS 0 PUBLISH. */
-  BAD_FLAGS: "ERR_BAD_FLAGS",
+  readonly BAD_FLAGS: "ERR_BAD_FLAGS";
   /** A field or the whole packet is shorter or longer than its contents say. */
-  BAD_LENGTH: "ERR_BAD_LENGTH",
+  readonly BAD_LENGTH: "ERR_BAD_LENGTH";
   /** Packet type 0 or 15, or an unknown `type` given to encode. */
-  UNKNOWN_TYPE: "ERR_UNKNOWN_TYPE",
+  readonly UNKNOWN_TYPE: "ERR_UNKNOWN_TYPE";
   /** QoS 3 or not an integer 0..2, or reserved bits set in a requested-QoS byte. */
-  BAD_QOS: "ERR_BAD_QOS",
+  readonly BAD_QOS: "ERR_BAD_QOS";
   /** Packet id missing, 0, out of range, or present on a QoS 0 PUBLISH. */
-  BAD_PACKET_ID: "ERR_BAD_PACKET_ID",
+  readonly BAD_PACKET_ID: "ERR_BAD_PACKET_ID";
   /** Ill-formed UTF-8, a surrogate code point, or U+0000. */
-  BAD_UTF8: "ERR_BAD_UTF8",
+  readonly BAD_UTF8: "ERR_BAD_UTF8";
   /** A string field is longer than 65,535 bytes. */
-  STRING_TOO_LONG: "ERR_STRING_TOO_LONG",
+  readonly STRING_TOO_LONG: "ERR_STRING_TOO_LONG";
   /** Topic name empty, longer than 65,535 bytes, or with a wildcard. */
-  BAD_TOPIC: "ERR_BAD_TOPIC",
+  readonly BAD_TOPIC: "ERR_BAD_TOPIC";
   /** Topic filter empty, longer than 65,535 bytes, or with a misplaced wildcard. */
-  BAD_FILTER: "ERR_BAD_FILTER",
+  readonly BAD_FILTER: "ERR_BAD_FILTER";
   /** SUBSCRIBE or UNSUBSCRIBE without any topic filter. */
-  NO_FILTERS: "ERR_NO_FILTERS",
+  readonly NO_FILTERS: "ERR_NO_FILTERS";
   /** CONNECT protocol name is not "MQTT" or level is not 4. */
-  BAD_PROTOCOL: "ERR_BAD_PROTOCOL",
+  readonly BAD_PROTOCOL: "ERR_BAD_PROTOCOL";
   /** CONNECT flags break a rule: reserved bit, will flags, password without user name. */
-  BAD_CONNECT_FLAGS: "ERR_BAD_CONNECT_FLAGS",
+  readonly BAD_CONNECT_FLAGS: "ERR_BAD_CONNECT_FLAGS";
   /** Empty client id without clean session. */
-  BAD_CLIENT_ID: "ERR_BAD_CLIENT_ID",
+  readonly BAD_CLIENT_ID: "ERR_BAD_CLIENT_ID";
   /** CONNACK reserved ack-flag bits set, or session present with a refusal. */
-  BAD_CONNACK: "ERR_BAD_CONNACK",
+  readonly BAD_CONNACK: "ERR_BAD_CONNACK";
   /** CONNACK return code above 5, or SUBACK code other than 0, 1, 2, 0x80. */
-  BAD_RETURN_CODE: "ERR_BAD_RETURN_CODE",
+  readonly BAD_RETURN_CODE: "ERR_BAD_RETURN_CODE";
   /** encode was given a field of the wrong type or out of range (e.g. keepalive). */
-  INVALID_PACKET: "ERR_INVALID_PACKET",
-} as const;
+  readonly INVALID_PACKET: "ERR_INVALID_PACKET";
+}
+
+/** The code names, in table order; each code is "ERR_" + its name. */
+const NAMES = [
+  "MALFORMED_LENGTH",
+  "PACKET_TOO_LARGE",
+  "BAD_FLAGS",
+  "BAD_LENGTH",
+  "UNKNOWN_TYPE",
+  "BAD_QOS",
+  "BAD_PACKET_ID",
+  "BAD_UTF8",
+  "STRING_TOO_LONG",
+  "BAD_TOPIC",
+  "BAD_FILTER",
+  "NO_FILTERS",
+  "BAD_PROTOCOL",
+  "BAD_CONNECT_FLAGS",
+  "BAD_CLIENT_ID",
+  "BAD_CONNACK",
+  "BAD_RETURN_CODE",
+  "INVALID_PACKET",
+] as const;
+
+// Compile-time check that NAMES and CodecErrorCodes list the same names.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type IsTrue<T extends true> = T;
+export type NamesMatch = IsTrue<Same<(typeof NAMES)[number], keyof CodecErrorCodes>>;
+
+/**
+ * Stable machine-readable codes carried by {@link MqttCodecError}, e.g.
+ * `CodecErrorCode.BAD_FLAGS === "ERR_BAD_FLAGS"`. Built from the name list so that each code is
+ * spelled once in the bundle.
+ */
+export const CodecErrorCode: CodecErrorCodes = Object.fromEntries(
+  NAMES.map((name) => [name, `ERR_${name}`]),
+) as unknown as CodecErrorCodes;
 
 /** One of the {@link CodecErrorCode} values. */
-export type CodecErrorCode = (typeof CodecErrorCode)[keyof typeof CodecErrorCode];
+export type CodecErrorCode = CodecErrorCodes[keyof CodecErrorCodes];
 
 /**
  * Thrown for malformed input to decode/Decoder and for invalid packets given to encode.
@@ -52,12 +88,13 @@ export type CodecErrorCode = (typeof CodecErrorCode)[keyof typeof CodecErrorCode
  */
 export class MqttCodecError extends Error {
   /** Stable machine-readable code, one of {@link CodecErrorCode}. */
-  readonly code: CodecErrorCode;
+  // `declare`: assigned in the constructor only, so no class field is emitted as well
+  declare readonly code: CodecErrorCode;
 
   constructor(code: CodecErrorCode, message: string) {
     super(message);
+    (this as { code: CodecErrorCode }).code = code;
     this.name = "MqttCodecError";
-    this.code = code;
   }
 }
 

@@ -1,20 +1,30 @@
+/**
+ * Packet type names indexed by type code; the leading space gives reserved code 0 an empty name.
+ * One string, so that each name is spelled once in the bundle.
+ */
+export const NAMES = (
+  " connect connack publish puback pubrec pubrel pubcomp" +
+  " subscribe suback unsubscribe unsuback pingreq pingresp disconnect"
+).split(" ") as PacketTypeName[];
+
 /** MQTT 3.1.1 control packet type codes (the high nibble of the first header byte). */
-export const PacketType = {
-  connect: 1,
-  connack: 2,
-  publish: 3,
-  puback: 4,
-  pubrec: 5,
-  pubrel: 6,
-  pubcomp: 7,
-  subscribe: 8,
-  suback: 9,
-  unsubscribe: 10,
-  unsuback: 11,
-  pingreq: 12,
-  pingresp: 13,
-  disconnect: 14,
-} as const;
+export const PacketType: {
+  readonly connect: 1;
+  readonly connack: 2;
+  readonly publish: 3;
+  readonly puback: 4;
+  readonly pubrec: 5;
+  readonly pubrel: 6;
+  readonly pubcomp: 7;
+  readonly subscribe: 8;
+  readonly suback: 9;
+  readonly unsubscribe: 10;
+  readonly unsuback: 11;
+  readonly pingreq: 12;
+  readonly pingresp: 13;
+  readonly disconnect: 14;
+  // built from NAMES, for the same reason
+} = Object.fromEntries(NAMES.map((name, code) => [name, code]).slice(1)) as typeof PacketType;
 
 /** Name of a control packet type, used as the `type` discriminant of {@link Packet}. */
 export type PacketTypeName = keyof typeof PacketType;

@@ -12,19 +12,25 @@ function at(s: string | Uint8Array, i: number): number {
 }
 
 /**
- * Byte length of `value` as an MQTT string; throws unless it is a string or bytes of valid UTF-8
- * without U+0000 [MQTT-1.5.3-1/2]. `what` names the field in the error.
+ * Byte length of a string or bytes field. A `text` field (an MQTT string) must be valid UTF-8
+ * without U+0000 [MQTT-1.5.3-1/2]; a binary one (payload, password) may be any bytes, or a
+ * string without lone surrogates (encoded as UTF-8, U+0000 allowed). `what` names the field.
  */
-export function stringLength(value: unknown, what: string): number {
+export function fieldLength(value: unknown, what: string, text: boolean): number {
   const n =
     typeof value === "string"
-      ? utf8Length(value, true)
+      ? utf8Length(value, text)
       : value instanceof Uint8Array
-        ? scanUtf8(value, 0, value.length, false) === 0
+        ? !text || scanUtf8(value, 0, value.length, false) === 0
           ? value.length
           : -1
         : fail(CodecErrorCode.INVALID_PACKET, `${what} must be a string or Uint8Array`);
-  return n < 0 ? fail(CodecErrorCode.BAD_UTF8, `${what} is not valid UTF-8 or contains U+0000`) : n;
+  if (n < 0)
+    fail(
+      CodecErrorCode.BAD_UTF8,
+      text ? `${what} is not UTF-8 without U+0000` : `${what} contains a lone surrogate`,
+    );
+  return n;
 }
 
 /**
@@ -33,9 +39,9 @@ export function stringLength(value: unknown, what: string): number {
 export function checkTopic(t: string | Uint8Array, filter: boolean): number {
   const code = filter ? CodecErrorCode.BAD_FILTER : CodecErrorCode.BAD_TOPIC;
   const what = filter ? "topic filter" : "topic name";
-  const len = stringLength(t, what);
+  const len = fieldLength(t, what, true);
   // [MQTT-4.7.3-1] at least one character, [MQTT-4.7.3-3] at most 65,535 bytes
-  if (len === 0 || len > 65_535) fail(code, `${what} must be 1 to 65535 bytes long`);
+  if (len === 0 || len > 65_535) fail(code, `${what} must be 1 to 65535 bytes`);
   // native scans first: most topics have no wildcard at all
   if (
     typeof t === "string"
@@ -43,15 +49,17 @@ export function checkTopic(t: string | Uint8Array, filter: boolean): number {
       : !t.includes(PLUS) && !t.includes(HASH)
   )
     return len;
+  // [MQTT-3.3.2-2] [MQTT-4.7.1-1] no wildcards in topic names
+  if (!filter) fail(code, "topic name with a wildcard");
   const n = t.length;
   for (let i = 0; i < n; i++) {
     const c = at(t, i);
-    if (c !== HASH && c !== PLUS) continue;
-    // [MQTT-3.3.2-2] [MQTT-4.7.1-1] no wildcards in topic names
-    if (!filter) fail(code, "topic name must not contain wildcards '+' or '#'");
     // [MQTT-4.7.1-2] '#' last and alone in its level; [MQTT-4.7.1-3] '+' fills its level
-    if ((i > 0 && at(t, i - 1) !== SLASH) || (i + 1 < n && (c === HASH || at(t, i + 1) !== SLASH)))
-      fail(code, "wildcard must fill a whole level, and '#' must be last");
+    if (
+      (c === HASH || c === PLUS) &&
+      ((i > 0 && at(t, i - 1) !== SLASH) || (i + 1 < n && (c === HASH || at(t, i + 1) !== SLASH)))
+    )
+      fail(code, "wildcard not alone in its level, or '#' not last");
   }
   return len;
 }
@@ -92,19 +100,12 @@ export function validateTopicFilter(filter: string | Uint8Array): void {
  * topicMatches("#", "$SYS/x");    // false
  */
 export function topicMatches(filter: string, topic: string | Uint8Array): boolean {
-  let f: string | Uint8Array = filter;
-  if (typeof topic !== "string") {
-    // a non-ASCII filter must be compared as bytes; an ASCII one can be compared directly
-    for (let i = 0; i < filter.length; i++)
-      if (filter.charCodeAt(i) > 0x7f) {
-        f = encodeUtf8(filter);
-        break;
-      }
-  }
+  // a non-ASCII filter must be compared as bytes; an ASCII one can be compared directly
+  const f = typeof topic !== "string" && /[^\0-\x7f]/.test(filter) ? encodeUtf8(filter) : filter;
   const fl = f.length;
   const tl = topic.length;
-  if (tl > 0 && at(topic, 0) === DOLLAR && fl > 0 && (at(f, 0) === HASH || at(f, 0) === PLUS))
-    return false;
+  // (at() of an empty topic or filter is not a character, so no length checks are needed)
+  if (at(topic, 0) === DOLLAR && (at(f, 0) === HASH || at(f, 0) === PLUS)) return false;
   let j = 0;
   for (let i = 0; i < fl; i++) {
     const c = at(f, i);

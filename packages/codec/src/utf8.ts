@@ -1,5 +1,9 @@
-/** Shared decoder (one per string would dominate short strings); `ignoreBOM` keeps a leading U+FEFF [MQTT-1.5.3-3]. */
-const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+/**
+ * Shared decoder (one per string would dominate short strings); `ignoreBOM` keeps a leading
+ * U+FEFF [MQTT-1.5.3-3]. `fatal` makes it the validator too: the Encoding Standard refuses exactly
+ * what MQTT calls ill-formed (bad sequences, overlongs, surrogates, past U+10FFFF).
+ */
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
 
 /**
@@ -34,36 +38,29 @@ export function writeUtf8(s: string, buf: Uint8Array, pos: number, byteLength: n
 }
 
 /**
- * Checks `buf[pos..end)` byte-wise, without allocating. Returns 0 when it is well-formed UTF-8
- * without surrogates or U+0000 [MQTT-1.5.3-1/2], 1 when not, and 2 when `noWildcards` is set
- * and it contains `+` or `#` (so a PUBLISH topic is checked in one pass).
+ * Checks `buf[pos..end)` without building a string when it is ASCII (the common case). Returns
+ * 0 when it is well-formed UTF-8 without surrogates or U+0000 [MQTT-1.5.3-1/2], 1 when not, and 2
+ * when `noWildcards` is set and it contains `+` or `#` (so a PUBLISH topic is checked in one
+ * pass), reporting whichever problem comes first.
  */
 export function scanUtf8(buf: Uint8Array, pos: number, end: number, noWildcards: boolean): number {
-  while (pos < end) {
-    const c = buf[pos++];
-    if (c < 0x80) {
-      if (c === 0) return 1;
-      if (noWildcards && (c === 0x23 || c === 0x2b)) return 2;
-      continue;
-    }
-    // lead byte → continuation count; C0, C1 and F5..FF never start a character
-    const n = c < 0xc2 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : 0;
-    if (n === 0 || pos + n > end) return 1;
-    let cp = c & (0x3f >> n);
-    for (let k = 0; k < n; k++) {
-      const d = buf[pos++];
-      if ((d & 0xc0) !== 0x80) return 1;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    // overlong forms, surrogates, and code points past U+10FFFF
-    if (
-      n === 2
-        ? cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)
-        : n === 3 && (cp < 0x10000 || cp > 0x10ffff)
-    )
-      return 1;
+  // stop at the first U+0000 or wildcard: those are ASCII, never part of a multi-byte sequence
+  let i = pos;
+  let ascii = true;
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c === 0 || (noWildcards && (c === 0x23 || c === 0x2b))) break;
+    if (c > 0x7f) ascii = false;
   }
-  return 0;
+  // bytes before the stop must be well-formed; a sequence cut short by the stop byte is not
+  if (!ascii) {
+    try {
+      decoder.decode(buf.subarray(pos, i));
+    } catch {
+      return 1;
+    }
+  }
+  return i === end ? 0 : buf[i] === 0 ? 1 : 2;
 }
 
 /** Decodes bytes already checked by {@link scanUtf8}; U+FEFF is kept [MQTT-1.5.3-3]. */

@@ -34,5 +34,5 @@ export function readVarint(buf: Uint8Array, pos: number, end: number): number {
     mul *= 128;
   }
   // (2.2.3) at most 4 bytes; a 5th continuation byte is malformed
-  return fail(CodecErrorCode.MALFORMED_LENGTH, "Remaining Length is longer than 4 bytes");
+  return fail(CodecErrorCode.MALFORMED_LENGTH, "Remaining Length over 4 bytes");
 }

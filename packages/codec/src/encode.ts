@@ -10,6 +10,10 @@ export const PINGRESP: Uint8Array = Uint8Array.of(0xd0, 0);
 /** DISCONNECT frame, built once. Do not mutate. */
 export const DISCONNECT: Uint8Array = Uint8Array.of(0xe0, 0);
 
+// Only ever a topic that passed checkTopic (undefined until the first one).
+let lastTopic: string | undefined;
+let lastTopicBytes = new Uint8Array(0);
+
 /**
  * Encodes a PUBLISH without building a packet object: the client's hot path. Validates like
  * {@link encode}.
@@ -25,7 +29,9 @@ export function encodePublish(
   dup: boolean,
   packetId?: number,
 ): Uint8Array {
-  const tl = checkTopic(topic, false);
+  // Publishers repeat their topics: the last string topic seen is kept validated and encoded.
+  const cached = topic === lastTopic;
+  const tl = cached ? lastTopicBytes.length : checkTopic(topic, false);
   checkQos(qos, "qos");
   if (qos === 0) {
     // [MQTT-3.3.1-2] DUP is 0 for QoS 0; [MQTT-2.3.1-5] and there is no packet id
@@ -40,7 +46,17 @@ export function encodePublish(
   let pos = out.length - remaining;
   out[pos++] = tl >> 8;
   out[pos++] = tl;
-  pos = put(out, pos, topic, tl);
+  if (cached) {
+    out.set(lastTopicBytes, pos);
+    pos += tl;
+  } else {
+    const start = pos;
+    pos = put(out, pos, topic, tl);
+    if (typeof topic === "string" && tl <= 256) {
+      lastTopic = topic;
+      lastTopicBytes = out.slice(start, pos);
+    }
+  }
   if (qos !== 0) {
     out[pos++] = (packetId as number) >> 8;
     out[pos++] = packetId as number;

@@ -14,7 +14,7 @@
 import type { SecureContext, ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import type { Packet } from "@umqtt/codec";
 import { encode, encodePublish, type QoS } from "@umqtt/codec";
-import { Connection, type ConnectionHandlers } from "./connection.js";
+import { Connection, type ConnectionHandlers, deadLink } from "./connection.js";
 import { ConnectionError, ErrorCode, MQTTException, MqttClientError } from "./errors.js";
 import { Inbox, type Incoming } from "./inbox.js";
 import { Inflight, type Pending, RequestKind } from "./inflight.js";
@@ -29,8 +29,8 @@ import {
   checkQos01,
   checkTopic,
   codecRule,
-  describe,
   fail,
+  mustBe,
 } from "./validate.js";
 
 /** Flags of a delivered message (the callback's third argument). */
@@ -83,8 +83,36 @@ export interface MQTTClientOptions {
   transport?: TransportFactory;
 }
 
+/** Where a constructor option's error points. */
+const option = (name: string): string => `MQTTClient(options.${name})`;
+
+type IntegerOption =
+  | "port"
+  | "keepalive"
+  | "maxPacketSize"
+  | "maxInflight"
+  | "maxQueuedMessages"
+  | "maxQueuedBytes";
+
+/** The integer options, checked in this order: default, min, max. */
+const INTEGER_OPTIONS: [name: IntegerOption, fallback: number, min: number, max: number][] = [
+  ["port", 0, 0, 65535],
+  ["keepalive", 60, 0, 65535],
+  // The default is the largest packet MQTT can frame (the decoder's own default).
+  ["maxPacketSize", 268_435_460, 2, 268_435_460],
+  ["maxInflight", 32, 1, 65535],
+  ["maxQueuedMessages", 1000, 1, 1 << 24],
+  ["maxQueuedBytes", 1 << 20, 1024, 1 << 30],
+];
+
+/** Options that, when given, only need the right `typeof`: the type and the rule's wording. */
+const TYPED_OPTIONS: [name: "user" | "sslParams" | "transport", type: string, what: string][] = [
+  ["user", "string", "a string"],
+  ["sslParams", "object", "an object of tls.connect options"],
+  ["transport", "function", "a transport factory function"],
+];
+
 const DISCONNECT = new Uint8Array([0xe0, 0x00]);
-const PINGREQ = new Uint8Array([0xc0, 0x00]);
 const noop = (): void => {};
 
 interface Waiter<T> {
@@ -105,13 +133,16 @@ interface Waiter<T> {
  * for (;;) await client.waitMsg();
  */
 export class MQTTClient {
-  readonly clientId: string;
-  readonly server: string;
-  readonly port: number;
-  readonly keepalive: number;
-  protected readonly inflight: Inflight;
-  protected readonly inbox: Inbox;
-  readonly #options: MQTTClientOptions;
+  // `declare`: assigned in the constructor only, so no class fields are emitted as well
+  declare readonly clientId: string;
+  declare readonly server: string;
+  declare readonly port: number;
+  declare readonly keepalive: number;
+  declare protected readonly inflight: Inflight;
+  declare protected readonly inbox: Inbox;
+  readonly #connectTimeout: number;
+  readonly #maxPacketSize: number;
+  readonly #credentials: { username?: string; password?: string | Uint8Array };
   readonly #transportFactory: TransportFactory;
   #callback: MessageCallback | undefined;
   #will:
@@ -136,77 +167,49 @@ export class MQTTClient {
    * const client = new MQTTClient("id", "127.0.0.1", { port: 1883, keepalive: 30 });
    */
   constructor(clientId: string, server: string, options: MQTTClientOptions = {}) {
-    if (typeof clientId !== "string")
-      fail("MQTTClient(clientId)", `must be a string, got ${describe(clientId)}`);
+    if (typeof clientId !== "string") mustBe("MQTTClient(clientId)", "a string", clientId);
     if (typeof server !== "string" || server === "") {
-      fail(
-        "MQTTClient(server)",
-        `must be a non-empty host name or address, got ${describe(server)}`,
-      );
+      mustBe("MQTTClient(server)", "a non-empty host name or address", server);
     }
     if (options === null || typeof options !== "object") {
-      fail("MQTTClient(options)", `must be an object, got ${describe(options)}`);
+      mustBe("MQTTClient(options)", "an object", options);
     }
     const o = options;
     const ssl = o.ssl ?? false;
     if (typeof ssl !== "boolean" && (typeof ssl !== "object" || !("context" in ssl))) {
-      fail(
-        "MQTTClient(options.ssl)",
-        `must be a boolean or a tls.SecureContext, got ${describe(ssl)}`,
-      );
+      mustBe(option("ssl"), "a boolean or a tls.SecureContext", ssl);
     }
-    const port = checkInteger(o.port ?? 0, "MQTTClient(options.port)", 0, 65535);
-    this.keepalive = checkInteger(o.keepalive ?? 60, "MQTTClient(options.keepalive)", 0, 65535);
-    if (o.user !== undefined && typeof o.user !== "string") {
-      fail("MQTTClient(options.user)", `must be a string, got ${describe(o.user)}`);
+    const n = {} as Record<IntegerOption, number>;
+    for (const [name, fallback, min, max] of INTEGER_OPTIONS) {
+      n[name] = checkInteger(o[name] ?? fallback, option(name), min, max);
+    }
+    for (const [name, type, what] of TYPED_OPTIONS) {
+      const value = o[name];
+      if (value !== undefined && (typeof value !== type || value === null)) {
+        mustBe(option(name), what, value);
+      }
     }
     if (o.password !== undefined) {
-      checkBytes(o.password, "MQTTClient(options.password)");
-      if (!o.user)
-        fail("MQTTClient(options.password)", "a password needs a user name [MQTT-3.1.2-22]");
+      checkBytes(o.password, option("password"));
+      if (!o.user) fail(option("password"), "a password needs a user name [MQTT-3.1.2-22]");
     }
-    if (o.maxPacketSize !== undefined) {
-      checkInteger(o.maxPacketSize, "MQTTClient(options.maxPacketSize)", 2, 268_435_460);
-    }
-    if (o.connectTimeout !== undefined)
-      checkDuration(o.connectTimeout, "MQTTClient(options.connectTimeout)");
-    if (o.sslParams !== undefined && (o.sslParams === null || typeof o.sslParams !== "object")) {
-      fail(
-        "MQTTClient(options.sslParams)",
-        `must be an object of tls.connect options, got ${describe(o.sslParams)}`,
-      );
-    }
-    if (o.transport !== undefined && typeof o.transport !== "function") {
-      fail(
-        "MQTTClient(options.transport)",
-        `must be a transport factory function, got ${describe(o.transport)}`,
-      );
-    }
+    this.#connectTimeout =
+      o.connectTimeout === undefined
+        ? 30_000
+        : checkDuration(o.connectTimeout, option("connectTimeout"));
+    // As umqtt: credentials only with a non-empty user name.
+    this.#credentials = o.user ? { username: o.user, password: o.password } : {};
     // Encoding a CONNECT once checks the client id and credentials against the wire rules now.
     codecRule("MQTTClient(clientId, options)", () =>
-      encode({ type: "connect", clientId, cleanSession: true, keepalive: 0, ...credentials(o) }),
+      encode({ type: "connect", clientId, cleanSession: true, keepalive: 0, ...this.#credentials }),
     );
     this.clientId = clientId;
     this.server = server;
-    this.port = port || (ssl ? 8883 : 1883);
-    this.#options = o;
-    this.inflight = new Inflight(
-      checkInteger(o.maxInflight ?? 32, "MQTTClient(options.maxInflight)", 1, 65535),
-    );
-    this.inbox = new Inbox(
-      checkInteger(
-        o.maxQueuedMessages ?? 1000,
-        "MQTTClient(options.maxQueuedMessages)",
-        1,
-        1 << 24,
-      ),
-      checkInteger(
-        o.maxQueuedBytes ?? 1 << 20,
-        "MQTTClient(options.maxQueuedBytes)",
-        1024,
-        1 << 30,
-      ),
-    );
+    this.port = n.port || (ssl ? 8883 : 1883);
+    this.keepalive = n.keepalive;
+    this.#maxPacketSize = n.maxPacketSize;
+    this.inflight = new Inflight(n.maxInflight);
+    this.inbox = new Inbox(n.maxQueuedMessages, n.maxQueuedBytes);
     this.#transportFactory =
       o.transport ??
       socketTransport({
@@ -224,8 +227,7 @@ export class MQTTClient {
    * client.setCallback((topic, msg, { qos, retain }) => console.log(topic, msg, qos, retain));
    */
   setCallback(cb: MessageCallback): void {
-    if (typeof cb !== "function")
-      fail("setCallback(cb)", `must be a function, got ${describe(cb)}`);
+    if (typeof cb !== "function") mustBe("setCallback(cb)", "a function", cb);
     this.#callback = cb;
   }
 
@@ -244,8 +246,7 @@ export class MQTTClient {
     checkTopic(topic, "setLastWill(topic)");
     checkBytes(msg, "setLastWill(msg)");
     checkBoolean(retain, "setLastWill(retain)");
-    if (qos !== 0 && qos !== 1 && qos !== 2)
-      fail("setLastWill(qos)", `must be 0, 1 or 2, got ${describe(qos)}`);
+    checkInteger(qos, "setLastWill(qos)", 0, 2);
     codecRule("setLastWill(topic, msg)", () =>
       encode({
         type: "connect",
@@ -268,9 +269,7 @@ export class MQTTClient {
   async connect(cleanSession = true, timeout?: number): Promise<boolean> {
     checkBoolean(cleanSession, "connect(cleanSession)");
     const ms =
-      timeout === undefined
-        ? (this.#options.connectTimeout ?? 30_000)
-        : checkDuration(timeout, "connect(timeout)");
+      timeout === undefined ? this.#connectTimeout : checkDuration(timeout, "connect(timeout)");
     if (this.clientId === "" && !cleanSession) {
       fail("connect(cleanSession)", "an empty client id needs cleanSession = true [MQTT-3.1.3-7]");
     }
@@ -279,11 +278,14 @@ export class MQTTClient {
       clientId: this.clientId,
       cleanSession,
       keepalive: this.keepalive,
-      ...credentials(this.#options),
+      ...this.#credentials,
       ...(this.#will ? { will: this.#will } : {}),
     });
     this.#conn?.close(
-      new ConnectionError(ErrorCode.CONNECTION_CLOSED, "connect() replaced this connection"),
+      new ConnectionError(
+        ErrorCode.CONNECTION_CLOSED,
+        "a newer connect() superseded this connection",
+      ),
     );
 
     const epoch = ++this.#epoch;
@@ -304,11 +306,16 @@ export class MQTTClient {
       conn = await Connection.open(
         this.#transportFactory,
         this.#handlersFor(epoch),
-        { maxPacketSize: this.#options.maxPacketSize, keepalive: this.keepalive * 1000 },
+        { maxPacketSize: this.#maxPacketSize, keepalive: this.keepalive * 1000 },
         abort.signal,
       );
       if (epoch !== this.#epoch) {
-        conn.close(new ConnectionError(ErrorCode.CONNECTION_CLOSED, "connect() was superseded"));
+        conn.close(
+          new ConnectionError(
+            ErrorCode.CONNECTION_CLOSED,
+            "a newer connect() superseded this connection",
+          ),
+        );
         throw conn.closedBy;
       }
       this.#conn = conn;
@@ -356,20 +363,12 @@ export class MQTTClient {
    */
   async ping(): Promise<void> {
     const conn = this.#requireConnection("ping()");
-    const wait =
-      this.keepalive > 0 ? this.keepalive * 1000 : (this.#options.connectTimeout ?? 30_000);
+    const wait = this.keepalive > 0 ? this.keepalive * 1000 : this.#connectTimeout;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        conn.close(
-          new ConnectionError(
-            ErrorCode.KEEPALIVE_TIMEOUT,
-            `no PINGRESP within ${wait} ms: the link is dead`,
-          ),
-        );
-      }, wait);
+      const timer = setTimeout(() => conn.close(deadLink(wait)), wait);
       timer.unref?.();
       this.#pingWaiters.push({ resolve, reject, timer });
-      conn.send(PINGREQ);
+      conn.ping();
       this.#relieve();
     });
   }
@@ -639,7 +638,7 @@ export class MQTTClient {
     if (!this.#callback) {
       throw new MqttClientError(
         ErrorCode.NO_CALLBACK,
-        `${where}: no callback to dispatch to; call setCallback(cb) first, or iterate client.messages()`,
+        `${where}: no callback; call setCallback(cb) first, or iterate messages()`,
       );
     }
   }
@@ -708,7 +707,7 @@ export class MQTTClient {
       return conn.close(
         new ConnectionError(
           ErrorCode.INBOX_OVERFLOW,
-          `more than ${this.inbox.maxMessages * this.inbox.hardFactor} messages or ${this.inbox.maxBytes * this.inbox.hardFactor} bytes queued while awaiting an acknowledgement; take messages (waitMsg/messages) or set a callback`,
+          `inbox over its hard cap of ${this.inbox.maxMessages * this.inbox.hardFactor} messages or ${this.inbox.maxBytes * this.inbox.hardFactor} bytes while awaiting an ack; take messages or set a callback`,
         ),
       );
     }
@@ -738,7 +737,7 @@ export class MQTTClient {
 
   #onPacket(packet: Packet): void {
     // [MQTT-3.2.0-1] the broker's first packet is the CONNACK
-    if (!this.#connected && packet.type !== "connack" && packet.type !== "publish") {
+    if (!this.#connected && packet.type !== "connack") {
       return this.#protocolError(`${packet.type.toUpperCase()} before CONNACK [MQTT-3.2.0-1]`);
     }
     switch (packet.type) {
@@ -792,11 +791,8 @@ export class MQTTClient {
   }
 
   #onPublish(packet: Extract<Packet, { type: "publish" }>): void {
-    if (!this.#connected) return this.#protocolError("PUBLISH before CONNACK [MQTT-3.2.0-1]");
     if (packet.qos === 2) {
-      return this.#protocolError(
-        "QoS 2 PUBLISH received, but this client subscribes with QoS 0 or 1 only",
-      );
+      return this.#protocolError("QoS 2 PUBLISH, but this client subscribes with QoS 0 or 1 only");
     }
     const message: Incoming = {
       first: 0x30 | (packet.dup ? 8 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0),
@@ -836,14 +832,6 @@ export class MQTTClient {
     for (const waiter of this.#msgWaiters.splice(0)) waiter.reject(err);
     this.connectionLost(err);
   }
-}
-
-function credentials(o: MQTTClientOptions): { username?: string; password?: string | Uint8Array } {
-  // As umqtt: credentials only with a non-empty user name.
-  if (!o.user) return {};
-  return o.password === undefined
-    ? { username: o.user }
-    : { username: o.user, password: o.password };
 }
 
 /** Offset of the packet id in an encoded QoS > 0 PUBLISH: after the header and the topic. */

@@ -57,27 +57,12 @@ export class Connection implements TransportEvents, KeepaliveHooks {
 
   /** @internal keepalive: the PINGRESP did not come. */
   dead(): void {
-    this.close(
-      new ConnectionError(
-        ErrorCode.KEEPALIVE_TIMEOUT,
-        `no PINGRESP within ${this.#keepalive.interval / 2000} s of a PINGREQ: the link is dead`,
-      ),
-    );
+    this.close(deadLink(this.#keepalive.interval / 2));
   }
 
   /** @internal keepalive: the reader is paused by the application's pace. */
   readerPaused(): boolean {
     return this.#pausedByOwner;
-  }
-
-  /** @internal transport: bytes arrived. */
-  data(chunk: Uint8Array): void {
-    this.#onData(chunk);
-  }
-
-  /** @internal transport: writable again. */
-  drain(): void {
-    this.#onDrain();
   }
 
   /** @internal transport: the stream is gone. */
@@ -205,7 +190,8 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     this.flush();
   }
 
-  #onDrain(): void {
+  /** @internal transport: writable again. */
+  drain(): void {
     this.#full = false;
     while (!this.#full && this.#backlog.length > 0) {
       const next = this.#backlog.shift()!;
@@ -221,7 +207,8 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     }
   }
 
-  #onData(chunk: Uint8Array): void {
+  /** @internal transport: bytes arrived. */
+  data(chunk: Uint8Array): void {
     if (this.closedBy) return;
     this.#keepalive.received();
     let packets: Packet[];
@@ -241,6 +228,14 @@ export class Connection implements TransportEvents, KeepaliveHooks {
       this.#handlers.packet(packet);
     }
   }
+}
+
+/** The error of a link found dead: no PINGRESP within `ms` of a PINGREQ. */
+export function deadLink(ms: number): ConnectionError {
+  return new ConnectionError(
+    ErrorCode.KEEPALIVE_TIMEOUT,
+    `no PINGRESP within ${ms} ms of a PINGREQ: the link is dead`,
+  );
 }
 
 /**

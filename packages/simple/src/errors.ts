@@ -6,40 +6,75 @@
  *   and only those).
  */
 
-/** Stable machine-readable codes of {@link MqttClientError}. */
-export const ErrorCode = {
+/**
+ * The {@link ErrorCode} table as a type, documented per code. The values never change; match
+ * on them rather than on messages.
+ */
+export interface ErrorCodes {
   /** An argument broke a rule; nothing was sent and the connection stays usable. */
-  INVALID_ARGUMENT: "ERR_INVALID_ARGUMENT",
+  readonly INVALID_ARGUMENT: "ERR_INVALID_ARGUMENT";
   /** The call needs a connection and there is none (call `connect()` first). */
-  NOT_CONNECTED: "ERR_NOT_CONNECTED",
+  readonly NOT_CONNECTED: "ERR_NOT_CONNECTED";
   /** The connection closed (socket error, peer close) before the operation completed. */
-  CONNECTION_CLOSED: "ERR_CONNECTION_CLOSED",
+  readonly CONNECTION_CLOSED: "ERR_CONNECTION_CLOSED";
   /** No CONNACK (or no TCP/TLS connection) within the connect timeout. */
-  CONNECT_TIMEOUT: "ERR_CONNECT_TIMEOUT",
+  readonly CONNECT_TIMEOUT: "ERR_CONNECT_TIMEOUT";
   /** No PINGRESP in time: the link is dead (half-open or black-holed). */
-  KEEPALIVE_TIMEOUT: "ERR_KEEPALIVE_TIMEOUT",
+  readonly KEEPALIVE_TIMEOUT: "ERR_KEEPALIVE_TIMEOUT";
   /** The broker broke MQTT 3.1.1 (malformed packet, QoS 2 delivery, unexpected packet). */
-  PROTOCOL: "ERR_PROTOCOL",
+  readonly PROTOCOL: "ERR_PROTOCOL";
   /** Messages piled up past the hard cap while nobody could take them. */
-  INBOX_OVERFLOW: "ERR_INBOX_OVERFLOW",
+  readonly INBOX_OVERFLOW: "ERR_INBOX_OVERFLOW";
   /** `disconnect()` was called while the operation was pending. */
-  CLIENT_CLOSED: "ERR_CLIENT_CLOSED",
+  readonly CLIENT_CLOSED: "ERR_CLIENT_CLOSED";
   /** No message receiver: `waitMsg()`/`checkMsg()` need a `setCallback()` callback. */
-  NO_CALLBACK: "ERR_NO_CALLBACK",
+  readonly NO_CALLBACK: "ERR_NO_CALLBACK";
   /** (robust) The offline queue was full: this publish was refused or dropped, never sent. */
-  OFFLINE_QUEUE_FULL: "ERR_OFFLINE_QUEUE_FULL",
+  readonly OFFLINE_QUEUE_FULL: "ERR_OFFLINE_QUEUE_FULL";
   /** (robust) Reconnecting gave up (attempt limit reached): pending work is failed. */
-  RECONNECT_FAILED: "ERR_RECONNECT_FAILED",
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+  readonly RECONNECT_FAILED: "ERR_RECONNECT_FAILED";
+}
+
+/** The code names, in table order; each code is "ERR_" + its name. */
+const NAMES = [
+  "INVALID_ARGUMENT",
+  "NOT_CONNECTED",
+  "CONNECTION_CLOSED",
+  "CONNECT_TIMEOUT",
+  "KEEPALIVE_TIMEOUT",
+  "PROTOCOL",
+  "INBOX_OVERFLOW",
+  "CLIENT_CLOSED",
+  "NO_CALLBACK",
+  "OFFLINE_QUEUE_FULL",
+  "RECONNECT_FAILED",
+] as const;
+
+// Compile-time check that NAMES and ErrorCodes list the same names.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type IsTrue<T extends true> = T;
+export type NamesMatch = IsTrue<Same<(typeof NAMES)[number], keyof ErrorCodes>>;
+
+/**
+ * Stable machine-readable codes of {@link MqttClientError}, e.g.
+ * `ErrorCode.NOT_CONNECTED === "ERR_NOT_CONNECTED"`. Built from the name list so that each code
+ * is spelled once in the bundle.
+ */
+export const ErrorCode: ErrorCodes = Object.fromEntries(
+  NAMES.map((name) => [name, `ERR_${name}`]),
+) as unknown as ErrorCodes;
+
+/** One of the {@link ErrorCode} values. */
+export type ErrorCode = ErrorCodes[keyof ErrorCodes];
 
 /** Base class of the client's own errors; `code` is one of {@link ErrorCode}. */
 export class MqttClientError extends Error {
-  readonly code: ErrorCode;
+  // `declare`: assigned in the constructor only, so no class field is emitted as well
+  declare readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
+    (this as { code: ErrorCode }).code = code;
     this.name = "MqttClientError";
-    this.code = code;
   }
 }
 
@@ -56,10 +91,7 @@ export class InvalidArgumentError extends MqttClientError {
  * protocol violation. Reconnecting may cure it.
  */
 export class ConnectionError extends MqttClientError {
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = "ConnectionError";
-  }
+  override name = "ConnectionError";
 }
 
 /**
@@ -68,11 +100,11 @@ export class ConnectionError extends MqttClientError {
  * or 0x80 (128) for a refused subscription — as umqtt's `MQTTException(code)`.
  */
 export class MQTTException extends Error {
-  readonly code: number;
+  declare readonly code: number;
   constructor(code: number, message?: string) {
     super(message ?? describeRefusal(code));
+    (this as { code: number }).code = code;
     this.name = "MQTTException";
-    this.code = code;
   }
 }
 

@@ -28,12 +28,17 @@ export class Inbox {
   /** Bytes held (topic + payload + overhead per message). */
   bytes = 0;
 
-  constructor(
-    readonly maxMessages: number,
-    readonly maxBytes: number,
-    /** Hard cap as a multiple of the soft limits (only reached while acks are awaited). */
-    readonly hardFactor = 16,
-  ) {}
+  // `declare`: assigned in the constructor only, so no class fields are emitted as well
+  declare readonly maxMessages: number;
+  declare readonly maxBytes: number;
+  /** Hard cap as a multiple of the soft limits (only reached while acks are awaited). */
+  declare readonly hardFactor: number;
+
+  constructor(maxMessages: number, maxBytes: number, hardFactor = 16) {
+    this.maxMessages = maxMessages;
+    this.maxBytes = maxBytes;
+    this.hardFactor = hardFactor;
+  }
 
   get length(): number {
     return this.#items.length - this.#head;

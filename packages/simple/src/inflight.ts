@@ -33,8 +33,13 @@ export class Inflight {
   #lastPid = 0;
   #publishes = 0;
 
-  /** @param maxPublishes the publish window: QoS 1 PUBLISHes awaiting PUBACK at once. */
-  constructor(readonly maxPublishes: number) {}
+  /** The publish window: QoS 1 PUBLISHes awaiting PUBACK at once. */
+  // `declare`: assigned in the constructor only, so no class field is emitted as well
+  declare readonly maxPublishes: number;
+
+  constructor(maxPublishes: number) {
+    this.maxPublishes = maxPublishes;
+  }
 
   /** Number of requests awaiting an ack (publishes, subscribes, unsubscribes). */
   get size(): number {

@@ -22,7 +22,8 @@ export class Keepalive {
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Keepalive in milliseconds (0: off). */
-  readonly interval: number;
+  // `declare`: assigned in the constructor only, so no class field is emitted as well
+  declare readonly interval: number;
   readonly #hooks: KeepaliveHooks;
   readonly #now: () => number;
 

@@ -9,6 +9,11 @@ export function fail(where: string, rule: string): never {
   throw new InvalidArgumentError(`${where}: ${rule}`);
 }
 
+/** Fails with "must be <what>, got <the value>", the common shape of a type or range rule. */
+export function mustBe(where: string, what: string, value: unknown): never {
+  fail(where, `must be ${what}, got ${describe(value)}`);
+}
+
 /** Re-labels a codec refusal with the caller's argument name. */
 export function codecRule<T>(where: string, run: () => T): T {
   try {
@@ -23,7 +28,7 @@ export function codecRule<T>(where: string, run: () => T): T {
 
 export function checkBytes(value: unknown, where: string): asserts value is string | Uint8Array {
   if (typeof value !== "string" && !(value instanceof Uint8Array)) {
-    fail(where, `must be a string or a Uint8Array, got ${describe(value)}`);
+    mustBe(where, "a string or a Uint8Array", value);
   }
 }
 
@@ -33,7 +38,7 @@ export function checkTopic(topic: unknown, where: string): asserts topic is stri
 }
 
 export function checkFilter(filter: unknown, where: string): asserts filter is string {
-  if (typeof filter !== "string") fail(where, `must be a string, got ${describe(filter)}`);
+  if (typeof filter !== "string") mustBe(where, "a string", filter);
   codecRule(where, () => validateTopicFilter(filter));
 }
 
@@ -41,23 +46,23 @@ export function checkFilter(filter: unknown, where: string): asserts filter is s
 export function checkQos01(qos: unknown, where: string): asserts qos is 0 | 1 {
   if (qos === 0 || qos === 1) return;
   if (qos === 2) fail(where, "QoS 2 is not supported by this client; use 0 or 1");
-  fail(where, `must be 0 or 1, got ${describe(qos)}`);
+  mustBe(where, "0 or 1", qos);
 }
 
 export function checkBoolean(value: unknown, where: string): asserts value is boolean {
-  if (typeof value !== "boolean") fail(where, `must be a boolean, got ${describe(value)}`);
+  if (typeof value !== "boolean") mustBe(where, "a boolean", value);
 }
 
 export function checkInteger(value: unknown, where: string, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    fail(where, `must be an integer from ${min} to ${max}, got ${describe(value)}`);
+    mustBe(where, `an integer from ${min} to ${max}`, value);
   }
   return value;
 }
 
 export function checkDuration(value: unknown, where: string): number {
   if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
-    fail(where, `must be a positive number of milliseconds, got ${describe(value)}`);
+    mustBe(where, "a positive number of milliseconds", value);
   }
   return value;
 }

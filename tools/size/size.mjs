@@ -6,7 +6,8 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync("package.json", "utf8"));
-const { budget, imports } = pkg.umqttSize ?? {};
+// `budget` fails the lint; `target` (where set) is the design goal, reported until it is met.
+const { budget, imports, target } = pkg.umqttSize ?? {};
 const contents = imports
   ? `export { ${imports.join(", ")} } from "./dist/index.js";`
   : `export * from "./dist/index.js";`;
@@ -29,3 +30,6 @@ if (typeof budget === "number" && gz > budget) {
   process.exit(1);
 }
 console.log(line);
+if (typeof target === "number" && gz > target) {
+  console.log(`  note: over the design target of ${target} B by ${gz - target} B`);
+}

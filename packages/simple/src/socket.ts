@@ -39,7 +39,7 @@ export function socketTransport(options: SocketOptions): TransportFactory {
       const fail = (err: Error): void => {
         cleanup();
         socket.destroy();
-        reject(err);
+        reject(options.tls && !signal.aborted ? explainTls(err, options) : err);
       };
       const opened = (): void => {
         cleanup();
@@ -94,6 +94,33 @@ class SocketTransport implements Transport {
     // A peer that never finishes the close must not hold the socket open.
     setTimeout(() => socket.destroy(), 2000).unref();
   }
+}
+
+// Verification failures that mean "no trusted CA signed this chain".
+const UNTRUSTED =
+  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED)$/;
+
+/**
+ * A TLS connect failure in words a user can act on: which of "no CA given", "wrong CA",
+ * "wrong host name" and "not a TLS port" it is. Keeps the original `code` and `cause`.
+ */
+function explainTls(err: Error, options: SocketOptions): Error {
+  const code = (err as { code?: string }).code ?? "";
+  const { ca, secureContext } = options.tls!;
+  const why = UNTRUSTED.test(code)
+    ? ca || secureContext
+      ? "certificate not signed by the CA you configured"
+      : "certificate not signed by a CA Node trusts; pass its CA"
+    : code === "ERR_TLS_CERT_ALTNAME_INVALID"
+      ? err.message
+      : code === "ECONNRESET" || code === "EPIPE"
+        ? "closed during the handshake; is it a TLS port?"
+        : "";
+  if (!why) return err;
+  const explained = new Error(`TLS to ${options.host}:${options.port}: ${why} (${code})`, {
+    cause: err,
+  });
+  return Object.assign(explained, { code });
 }
 
 const EVENTS = Symbol("umqtt.events");

@@ -389,7 +389,8 @@ export class MQTTClient {
     const packet = this.preparePublish(topic, msg, retain, qos);
     if (qos === 0) {
       const conn = this.#requireConnection("publish()");
-      if (!conn.enqueue(packet)) await conn.flushed();
+      const queued = conn.enqueue(packet, true);
+      if (queued) await queued;
       return;
     }
     if (!this.keepsRequestsOffline()) this.#requireConnection("publish()");
@@ -603,7 +604,7 @@ export class MQTTClient {
       this.inflight.add(pid, pending);
       if (this.#connected && this.#conn) {
         pending.sent = true;
-        if (kind === RequestKind.PUBLISH) this.#conn.enqueue(packet);
+        if (kind === RequestKind.PUBLISH) this.#conn.enqueue(packet, false);
         else this.#conn.send(packet);
       }
       this.#relieve();

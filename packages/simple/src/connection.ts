@@ -33,9 +33,8 @@ export class Connection implements TransportEvents, KeepaliveHooks {
   #out: Uint8Array[] = [];
   #outBytes = 0;
   #scheduled = false;
-  #backlog: Uint8Array[] = [];
+  #backlog: Backlogged[] = [];
   #full = false;
-  #flushedWaiters: { resolve(): void; reject(err: Error): void }[] = [];
   readonly #keepalive: Keepalive;
   #pausedByOwner = false;
   /** Set once the connection is over; the reason every later operation gets. */
@@ -113,24 +112,21 @@ export class Connection implements TransportEvents, KeepaliveHooks {
   }
 
   /**
-   * Writes ordered data (a PUBLISH). Returns true when it went straight out; false when it
-   * waits in the backlog for `drain` — then `flushed()` tells when it is written.
+   * Writes ordered data (a PUBLISH), behind any backlog. Returns undefined when it went
+   * straight to the socket; while the socket is full it waits in the backlog, and with
+   * `track` the returned promise settles when THIS packet is written (or the connection
+   * closes first: then it was never written, so re-sending it cannot duplicate it).
    */
-  enqueue(bytes: Uint8Array): boolean {
-    if (this.closedBy) return false;
+  enqueue(bytes: Uint8Array, track: boolean): Promise<void> | undefined {
+    if (this.closedBy) return track ? Promise.reject(this.closedBy) : undefined;
     if (this.#full || this.#backlog.length > 0) {
-      this.#backlog.push(bytes);
-      return false;
+      if (!track) return void this.#backlog.push({ bytes, waiter: undefined });
+      return new Promise((resolve, reject) => {
+        this.#backlog.push({ bytes, waiter: { resolve, reject } });
+      });
     }
     this.#append(bytes);
-    return true;
-  }
-
-  /** Resolves once the backlog is written; rejects when the connection closes first. */
-  flushed(): Promise<void> {
-    if (this.closedBy) return Promise.reject(this.closedBy);
-    if (this.#backlog.length === 0 && !this.#full) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#flushedWaiters.push({ resolve, reject }));
+    return undefined;
   }
 
   /** Stops reading (the application is behind): TCP flow control slows the broker down. */
@@ -168,9 +164,10 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     this.closedBy = err;
     this.#keepalive.stop();
     this.#out = [];
+    const unsent = this.#backlog;
     this.#backlog = [];
     this.#transport?.close(graceful);
-    for (const waiter of this.#flushedWaiters.splice(0)) waiter.reject(err);
+    for (const entry of unsent) entry.waiter?.reject(err);
     this.#handlers.close(err);
   }
 
@@ -193,18 +190,16 @@ export class Connection implements TransportEvents, KeepaliveHooks {
   /** @internal transport: writable again. */
   drain(): void {
     this.#full = false;
-    while (!this.#full && this.#backlog.length > 0) {
-      const next = this.#backlog.shift()!;
-      this.#out.push(next);
-      this.#outBytes += next.length;
+    let moved = 0;
+    while (!this.#full && moved < this.#backlog.length) {
+      const { bytes, waiter } = this.#backlog[moved++]!;
+      this.#out.push(bytes);
+      this.#outBytes += bytes.length;
       if (this.#outBytes >= FLUSH_AT) this.flush();
+      waiter?.resolve();
     }
-    if (!this.#full) {
-      this.flush();
-      if (!this.#full && this.#backlog.length === 0) {
-        for (const waiter of this.#flushedWaiters.splice(0)) waiter.resolve();
-      }
-    }
+    this.#backlog.splice(0, moved);
+    if (!this.#full) this.flush();
   }
 
   /** @internal transport: bytes arrived. */
@@ -268,6 +263,12 @@ function abortable(opening: Promise<Transport>, signal: AbortSignal): Promise<Tr
       },
     );
   });
+}
+
+/** A PUBLISH waiting for `drain`, with whoever waits for it to be written. */
+interface Backlogged {
+  bytes: Uint8Array;
+  waiter: { resolve(): void; reject(err: Error): void } | undefined;
 }
 
 const flushSoon = (connection: Connection): void => connection.flushScheduled();

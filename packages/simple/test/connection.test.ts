@@ -29,7 +29,7 @@ describe("Connection writes", () => {
   test("packets sent in one tick are coalesced into one write", async () => {
     const { connection, peer } = await open();
     connection.send(A);
-    connection.enqueue(B);
+    expect(connection.enqueue(B, true)).toBeUndefined();
     connection.send(PINGREQ);
     expect(peer.written).toHaveLength(0);
     await turns(1);
@@ -49,23 +49,24 @@ describe("Connection writes", () => {
     expect(peer.written.map(hex)).toEqual(["c0 00"]);
   });
 
-  test("while the transport is full, publishes wait in call order and flushed() waits for drain", async () => {
+  test("while the transport is full, publishes wait in call order until drain", async () => {
     const { connection, peer } = await open();
     peer.block();
-    expect(connection.enqueue(A)).toBe(true);
+    expect(connection.enqueue(A, true)).toBeUndefined();
     await turns(1);
     expect(peer.written.map(hex)).toEqual([hex(A)]);
-    expect(connection.enqueue(B)).toBe(false);
-    expect(connection.enqueue(C)).toBe(false);
-    let flushed = false;
-    const done = connection.flushed().then(() => {
-      flushed = true;
+    const b = connection.enqueue(B, true);
+    expect(connection.enqueue(C, false)).toBeUndefined();
+    let written = false;
+    const done = b!.then(() => {
+      written = true;
     });
     await turns();
-    expect(flushed).toBe(false);
+    expect(written).toBe(false);
     expect(peer.written).toHaveLength(1);
     peer.unblock();
     await done;
+    await turns(1);
     expect(hex(Uint8Array.of(...peer.written.flatMap((chunk) => [...chunk])))).toBe(
       hex(Uint8Array.of(...A, ...B, ...C)),
     );
@@ -74,14 +75,15 @@ describe("Connection writes", () => {
   test("control packets overtake the publish backlog", async () => {
     const { connection, peer } = await open();
     peer.block();
-    connection.enqueue(A);
+    connection.enqueue(A, false);
     await turns(1);
-    connection.enqueue(B);
+    const b = connection.enqueue(B, true);
     connection.send(PINGREQ);
     await turns();
     expect(peer.written.map(hex)).toEqual([hex(A), "c0 00"]);
     peer.unblock();
-    await connection.flushed();
+    await b;
+    await turns(1);
     expect(peer.written.map(hex)).toEqual([hex(A), "c0 00", hex(B)]);
   });
 
@@ -89,7 +91,9 @@ describe("Connection writes", () => {
     const { connection, peer } = await open();
     connection.close(new ConnectionError(ErrorCode.CLIENT_CLOSED, "bye"));
     connection.send(PINGREQ);
-    expect(connection.enqueue(A)).toBe(false);
+    await expect(connection.enqueue(A, true)).rejects.toMatchObject({
+      code: ErrorCode.CLIENT_CLOSED,
+    });
     await turns();
     expect(peer.written).toHaveLength(0);
   });
@@ -151,21 +155,49 @@ describe("Connection reads", () => {
 });
 
 describe("Connection end", () => {
-  test("a peer close reports ERR_CONNECTION_CLOSED once and rejects flushed()", async () => {
+  test("a peer close reports ERR_CONNECTION_CLOSED once and rejects what was never written", async () => {
     const { connection, peer, closes } = await open();
     peer.block();
-    connection.enqueue(A);
+    connection.enqueue(A, false);
     await turns(1);
-    connection.enqueue(B);
-    const flushed = connection.flushed();
+    const unwritten = connection.enqueue(B, true);
     peer.close();
-    await expect(flushed).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
+    await expect(unwritten).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
     expect(closes).toHaveLength(1);
     expect(closes[0]).toBeInstanceOf(ConnectionError);
     expect(closes[0]!.code).toBe(ErrorCode.CONNECTION_CLOSED);
     connection.close(new ConnectionError(ErrorCode.PROTOCOL, "again"));
     expect(closes).toHaveLength(1);
-    await expect(connection.flushed()).rejects.toBe(closes[0]);
+    await expect(connection.enqueue(C, true)).rejects.toBe(closes[0]);
+  });
+
+  test("a publish written before the close resolves even if a later one is still waiting", async () => {
+    // Otherwise robust would re-send the written one on the next connection: a QoS 0 duplicate.
+    const { connection, peer } = await open();
+    peer.block();
+    connection.enqueue(A, false);
+    await turns(1);
+    // B fills a whole write (64 KiB), so C needs another drain after it.
+    const big = new Uint8Array(64 * 1024);
+    const b = connection.enqueue(big, true);
+    const c = connection.enqueue(C, true);
+    const outcome = { b: "pending", c: "pending" };
+    b!.then(
+      () => (outcome.b = "written"),
+      () => (outcome.b = "rejected"),
+    );
+    c!.then(
+      () => (outcome.c = "written"),
+      () => (outcome.c = "rejected"),
+    );
+    // The drain makes room for B only: the transport reports full again right after it.
+    peer.unblock();
+    peer.block();
+    await turns();
+    expect(outcome).toEqual({ b: "written", c: "pending" });
+    peer.close();
+    await turns();
+    expect(outcome).toEqual({ b: "written", c: "rejected" });
   });
 
   test("close(err) closes the transport and reports err", async () => {

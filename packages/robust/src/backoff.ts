@@ -6,12 +6,16 @@
  * @example
  * backoffDelay(3, 2000, 60_000) // somewhere in [0, 8000) ms
  */
+/** The longest wait a timer can hold. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 export function backoffDelay(
   attempt: number,
   base: number,
   cap: number,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
+  // Timers cannot wait longer than 2^31 − 1 ms (Node would fire after 1 ms instead).
+  const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt - 1), MAX_TIMER_MS);
   return Math.floor(random() * ceiling);
 }

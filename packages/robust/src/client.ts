@@ -20,7 +20,7 @@ import {
   MQTTClient as SimpleClient,
   type MQTTClientOptions as SimpleOptions,
 } from "@umqtt/simple";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay, MAX_TIMER_MS } from "./backoff.js";
 import { type OfflinePolicy, OfflineQueue } from "./offline-queue.js";
 
 /** Options of the robust client: the simple client's, plus reconnect and offline settings. */
@@ -75,26 +75,28 @@ export class MQTTClient extends SimpleClient {
   private closes = 0;
   private resubscribeUnconfirmed = false;
   private cancelDelay: (() => void) | undefined;
+  /** When the current connection's CONNACK came (0: not connected). */
+  private upSince = 0;
+  /** Connections in a row that died young: each counts as a failed reconnect attempt. */
+  private youngDeaths = 0;
+  private lastSessionPresent = false;
 
   constructor(clientId: string, server: string, options: MQTTClientOptions = {}) {
     super(clientId, server, options);
     this.debug = options.debug ?? false;
     if (typeof this.debug !== "boolean") {
-      throw new InvalidArgumentError(
-        `MQTTClient(options.debug): must be a boolean, got ${String(this.debug)}`,
-      );
+      throw invalid("debug", "a boolean", this.debug);
     }
-    this.baseDelay = positive(options.reconnectDelay ?? 2000, "reconnectDelay");
-    this.maxDelay = positive(options.maxReconnectDelay ?? 60_000, "maxReconnectDelay");
-    this.maxAttempts = positive(
-      options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY,
-      "maxReconnectAttempts",
-    );
+    this.baseDelay = delayOption(options.reconnectDelay ?? 2000, "reconnectDelay");
+    this.maxDelay = delayOption(options.maxReconnectDelay ?? 60_000, "maxReconnectDelay");
+    const attempts = options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
+    if (attempts !== Number.POSITIVE_INFINITY && !(Number.isInteger(attempts) && attempts >= 1)) {
+      throw invalid("maxReconnectAttempts", "an integer ≥ 1 (or Infinity)", attempts);
+    }
+    this.maxAttempts = attempts;
     const limit = options.maxOfflineQueue ?? 1000;
     if (!Number.isInteger(limit) || limit < 0) {
-      throw new InvalidArgumentError(
-        `MQTTClient(options.maxOfflineQueue): must be an integer ≥ 0, got ${String(limit)}`,
-      );
+      throw invalid("maxOfflineQueue", "an integer ≥ 0", limit);
     }
     const policy = options.offlinePolicy ?? "drop-oldest";
     if (policy !== "drop-oldest" && policy !== "reject") {
@@ -114,6 +116,8 @@ export class MQTTClient extends SimpleClient {
    */
   override async connect(cleanSession = true, timeout?: number): Promise<boolean> {
     this.closing = false;
+    // A reconnect waiting out its backoff gives way to this connect.
+    this.cancelDelay?.();
     const closes = this.closes;
     this.connecting++;
     try {
@@ -160,25 +164,35 @@ export class MQTTClient extends SimpleClient {
    * class MyClient extends MQTTClient { override async reconnect() { led.on(); try { return await super.reconnect(); } finally { led.off(); } } }
    */
   async reconnect(): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      if (this.closing)
-        throw new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() stopped reconnecting");
-      try {
-        return await this.connect(false);
-      } catch (err) {
-        if (this.closing) throw err;
-        if (!curable(err)) throw err;
-        this.log(true, err);
+    const closes = this.closes;
+    // Connections that keep dying young (a broker that accepts, then drops us: a duplicate
+    // client id, an ACL) count as failed attempts, so their redials back off too: no
+    // reconnect storm. One quick drop still gets umqtt's immediate first redial.
+    let attempt = Math.max(0, this.youngDeaths - 1);
+    let lastError: unknown;
+    for (;;) {
+      if (attempt > 0) {
         if (attempt >= this.maxAttempts) {
           throw new MqttClientError(
             ErrorCode.RECONNECT_FAILED,
-            `gave up reconnecting after ${attempt} attempts`,
-            {
-              cause: err,
-            },
+            `gave up reconnecting after ${attempt} failed attempts`,
+            { cause: lastError },
           );
         }
         await this.delay(attempt);
+      }
+      if (this.closing || this.closes !== closes) {
+        throw new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() stopped reconnecting");
+      }
+      // The application connected by itself meanwhile: its connection stands.
+      if (this.isConnected() || this.connecting > 0) return this.lastSessionPresent;
+      try {
+        return await this.connect(false);
+      } catch (err) {
+        if (this.closing || this.closes !== closes || !curable(err)) throw err;
+        this.log(true, err);
+        lastError = err;
+        attempt++;
       }
     }
   }
@@ -304,9 +318,8 @@ export class MQTTClient extends SimpleClient {
    */
   override async checkMsg(attempts = 2): Promise<number | null> {
     if (!Number.isInteger(attempts) || attempts < 1) {
-      throw new InvalidArgumentError(
-        `checkMsg(attempts): must be an integer ≥ 1, got ${String(attempts)}`,
-      );
+      const shown = typeof attempts === "string" ? JSON.stringify(attempts) : String(attempts);
+      throw new InvalidArgumentError(`checkMsg(attempts): must be an integer ≥ 1, got ${shown}`);
     }
     for (; attempts > 0; attempts--) {
       try {
@@ -363,6 +376,8 @@ export class MQTTClient extends SimpleClient {
   /** After CONNACK: re-subscribe (no session), re-send unacked QoS 1, then release the waiters. */
   protected override sessionStarted(sessionPresent: boolean): void {
     super.sessionStarted(sessionPresent);
+    this.upSince = performance.now();
+    this.lastSessionPresent = sessionPresent;
     if (!sessionPresent || this.resubscribeUnconfirmed) this.resubscribe();
     this.resendUnacked();
     this.offline.release();
@@ -371,7 +386,19 @@ export class MQTTClient extends SimpleClient {
 
   /** Keeps QoS 1 publishes for re-sending; requests that the caller retries reject. */
   protected override connectionLost(err: MqttClientError): void {
+    if (this.upSince) {
+      const lived = performance.now() - this.upSince;
+      this.youngDeaths = lived < this.baseDelay ? this.youngDeaths + 1 : 0;
+      this.upSince = 0;
+    }
     if (this.closing || !isConnectionError(err)) return this.fail(err);
+    if (err.code === ErrorCode.INBOX_OVERFLOW) {
+      // Self-inflicted and not cured by reconnecting (the broker would resend the same flood):
+      // everything waiting learns why, instead of a silent retry loop.
+      this.log(false, err);
+      this.fail(err);
+      return this.ensureReconnecting();
+    }
     // Once per lost connection, whoever was waiting (a failed attempt: reconnect() logs it).
     if (this.connecting === 0) this.log(false, err);
     this.inflight.rejectRequests(err, [RequestKind.SUBSCRIBE, RequestKind.UNSUBSCRIBE]);
@@ -403,7 +430,7 @@ export class MQTTClient extends SimpleClient {
   }
 
   private retryable(err: unknown): boolean {
-    return isConnectionError(err) && !this.closing;
+    return isConnectionError(err) && err.code !== ErrorCode.INBOX_OVERFLOW && !this.closing;
   }
 
   /** What an operation that will not retry rejects with: after disconnect(), ERR_CLIENT_CLOSED. */
@@ -424,6 +451,7 @@ export class MQTTClient extends SimpleClient {
     )
       return;
     this.reconnecting = true;
+    const closes = this.closes;
     this.reconnect().then(
       () => {
         this.reconnecting = false;
@@ -432,6 +460,8 @@ export class MQTTClient extends SimpleClient {
       },
       (err: unknown) => {
         this.reconnecting = false;
+        // A loop outlived by disconnect() + connect() must not fail the new session's work.
+        if (this.closes !== closes) return this.ensureReconnecting();
         this.fail(err instanceof Error ? err : new Error(String(err)));
       },
     );
@@ -502,11 +532,14 @@ function curable(err: unknown): boolean {
   return isConnectionError(err) || (err instanceof MQTTException && err.code === 3);
 }
 
-function positive(value: number, name: string): number {
-  if (typeof value !== "number" || !(value > 0)) {
-    throw new InvalidArgumentError(
-      `MQTTClient(options.${name}): must be a positive number, got ${String(value)}`,
-    );
+function delayOption(value: unknown, name: string): number {
+  if (typeof value !== "number" || !(value > 0) || value > MAX_TIMER_MS) {
+    throw invalid(name, `a number of milliseconds from 1 to ${MAX_TIMER_MS}`, value);
   }
   return value;
+}
+
+function invalid(name: string, what: string, value: unknown): InvalidArgumentError {
+  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
+  return new InvalidArgumentError(`MQTTClient(options.${name}): must be ${what}, got ${shown}`);
 }

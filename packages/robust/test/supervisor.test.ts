@@ -1,0 +1,163 @@
+/**
+ * The reconnect supervisor against brokers that misbehave in ways a plain outage does not:
+ * accepting and then dropping at once (a duplicate client id, an ACL), an application that
+ * connects by itself during the backoff, a disconnect()+connect() during an attempt, and a
+ * flood that overflows the inbox while a request waits.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  ErrorCode,
+  InvalidArgumentError,
+  MQTTClient,
+  type MQTTClientOptions,
+} from "../src/index.js";
+import { Broker, connected, FAST, settle, turns } from "./helpers.js";
+
+const clients: MQTTClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.disconnect().catch(() => {});
+});
+
+class DelayRecorder extends MQTTClient {
+  readonly delays: number[] = [];
+  override async delay(attempt: number): Promise<void> {
+    this.delays.push(attempt);
+  }
+}
+
+describe("connections that die young", () => {
+  it("back off like failed attempts: no reconnect storm against a broker that accepts, then drops", async () => {
+    const { client, broker, wire } = await connected<DelayRecorder>(
+      { reconnectDelay: 60_000 },
+      { Client: DelayRecorder },
+    );
+    clients.push(client);
+    wire.drop();
+    for (let i = 1; i <= 5; i++) {
+      const next = await broker.wire(i);
+      await next.accept(true);
+      next.drop();
+    }
+    await broker.wire(6);
+    // One immediate redial (umqtt), then each young death waits longer: 1, 2, 3, 4 …
+    expect(client.delays).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("count towards maxReconnectAttempts: the client gives up instead of cycling forever", async () => {
+    const { client, broker, wire } = await connected(
+      { reconnectDelay: 60_000, maxReconnectAttempts: 3 },
+      { Client: DelayRecorder },
+    );
+    clients.push(client);
+    const pub = settle(client.publish("t", "x", false, 1));
+    wire.drop();
+    for (let i = 1; i <= 3; i++) {
+      const next = await broker.wire(i);
+      await next.accept(true);
+      next.drop();
+    }
+    await pub.done;
+    expect(pub.state).toBe("rejected");
+    expect(pub.error).toMatchObject({ code: ErrorCode.RECONNECT_FAILED });
+  });
+
+  it("a connection that lived past reconnectDelay resets the count", async () => {
+    const { client, broker, wire } = await connected<DelayRecorder>(
+      { reconnectDelay: 1 },
+      { Client: DelayRecorder },
+    );
+    clients.push(client);
+    await new Promise((r) => setTimeout(r, 5));
+    wire.drop();
+    const w1 = await broker.wire(1);
+    await w1.accept(true);
+    await new Promise((r) => setTimeout(r, 5));
+    w1.drop();
+    await (await broker.wire(2)).accept(true);
+    expect(client.delays).toEqual([]);
+  });
+});
+
+describe("the application's own connect()", () => {
+  it("during the backoff is not torn down by the reconnect loop", async () => {
+    let release = (): void => {};
+    class Waiting extends MQTTClient {
+      override delay(): Promise<void> {
+        return new Promise((r) => {
+          release = r;
+        });
+      }
+    }
+    const { client, broker, wire } = await connected(
+      {},
+      { Client: Waiting as unknown as typeof MQTTClient },
+    );
+    clients.push(client);
+    broker.down = true;
+    wire.drop();
+    await turns(); // the first redial fails: the loop now waits in delay()
+    broker.down = false;
+    const mine = client.connect(true);
+    const w = await broker.wire(1);
+    const connect = await w.accept(false);
+    expect(connect.connectFlags! & 0x02).toBe(0x02); // the application's clean session
+    await mine;
+    release();
+    await turns(5);
+    expect(broker.wires).toHaveLength(2); // no cleanSession=false connection replaced it
+    expect(client.isConnected()).toBe(true);
+  });
+
+  it("after disconnect() during an attempt: the old loop stops, the new session's work survives", async () => {
+    const { client, broker, wire } = await connected();
+    clients.push(client);
+    broker.hold = new Promise(() => {}); // the next attempt hangs while opening
+    wire.drop();
+    await turns();
+    await client.disconnect();
+    broker.hold = undefined;
+    const again = client.connect(true);
+    const w = await broker.wire(1);
+    await w.accept(false);
+    await again;
+    const pub = settle(client.publish("t", "x", false, 1));
+    const p = await w.next("publish");
+    w.puback(p.pid!);
+    await pub.done;
+    expect(pub.state).toBe("resolved");
+    await turns(5);
+    expect(broker.wires).toHaveLength(2);
+  });
+});
+
+describe("options", () => {
+  const bad: [string, MQTTClientOptions, string][] = [
+    ["a delay a timer cannot hold", { maxReconnectDelay: 2 ** 31 }, "options.maxReconnectDelay"],
+    ["a delay given as a string", { reconnectDelay: "5" as unknown as number }, '"5"'],
+    ["a fractional attempt limit", { maxReconnectAttempts: 1.5 }, "options.maxReconnectAttempts"],
+    ["a zero attempt limit", { maxReconnectAttempts: 0 }, "options.maxReconnectAttempts"],
+  ];
+  it.each(bad)("refuses %s", (_, options, named) => {
+    let err: unknown;
+    try {
+      new MQTTClient("c", "memory", { ...FAST, ...options, transport: new Broker().factory });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as Error).message).toContain(named);
+  });
+});
+
+describe("an inbox overflow", () => {
+  it("rejects the request that waited, with ERR_INBOX_OVERFLOW, instead of retrying silently", async () => {
+    const { client, wire } = await connected({ maxQueuedMessages: 1, maxQueuedBytes: 1024 });
+    clients.push(client);
+    const sub = settle(client.subscribe("t/#", 1)); // no callback, nobody takes messages
+    await wire.next("subscribe");
+    for (let i = 0; i < 40; i++) wire.publish("t/x", `m${i}`, 1, i + 1);
+    await sub.done;
+    expect(sub.state).toBe("rejected");
+    expect(sub.error).toMatchObject({ code: ErrorCode.INBOX_OVERFLOW });
+  });
+});

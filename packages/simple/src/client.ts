@@ -113,7 +113,12 @@ const TYPED_OPTIONS: [name: "user" | "sslParams" | "transport", type: string, wh
 ];
 
 const DISCONNECT = new Uint8Array([0xe0, 0x00]);
-const noop = (): void => {};
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+/** messages() ends, rather than throws, once disconnect() closed the client. */
+const endWhenClosed = (err: MqttClientError): IteratorReturnResult<undefined> => {
+  if (err.code === ErrorCode.CLIENT_CLOSED) return DONE;
+  throw err;
+};
 
 interface Waiter<T> {
   resolve(value: T): void;
@@ -154,7 +159,10 @@ export class MQTTClient {
   #connack: Waiter<boolean> | undefined;
   #pingWaiters: (Waiter<void> & { timer: ReturnType<typeof setTimeout> })[] = [];
   #msgWaiters: Waiter<Incoming>[] = [];
-  #lock: Promise<unknown> = Promise.resolve();
+  /** The dispatch lock: the first entry holds it, the others wait for it in call order. */
+  readonly #lock: Waiter<void>[] = [];
+  /** The connect() under way: disconnect() aborts it. */
+  #attempt: AbortController | undefined;
   #dispatching = 0;
   #pumping = false;
   #callbackError: { error: unknown } | undefined;
@@ -290,6 +298,7 @@ export class MQTTClient {
 
     const epoch = ++this.#epoch;
     const abort = new AbortController();
+    this.#attempt = abort;
     const timer = setTimeout(
       () =>
         abort.abort(
@@ -335,24 +344,30 @@ export class MQTTClient {
       clearTimeout(timer);
       // Nothing of the connect attempt may stay reachable from the connection.
       if (onAbort) abort.signal.removeEventListener("abort", onAbort);
+      if (this.#attempt === abort) this.#attempt = undefined;
     }
   }
 
   /**
-   * Sends DISCONNECT and closes the connection (the will is discarded). Pending operations
-   * reject with code `ERR_CLIENT_CLOSED`. Safe to call when not connected.
+   * Sends DISCONNECT and closes the connection (the will is discarded). Pending operations,
+   * and a `connect()` still under way, reject with code `ERR_CLIENT_CLOSED`. Safe to call when
+   * not connected.
    * @example
    * await client.disconnect();
    */
   async disconnect(): Promise<void> {
+    const closed = new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() closed the client");
     const conn = this.#conn;
-    if (!conn?.open) return;
-    if (this.#connected) conn.send(DISCONNECT);
-    // Graceful: DISCONNECT is flushed before the socket ends, so the broker discards the will.
-    conn.close(
-      new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() closed the client"),
-      true,
-    );
+    if (conn?.open) {
+      if (this.#connected) conn.send(DISCONNECT);
+      // Graceful: DISCONNECT is flushed before the socket ends, so the broker discards the will.
+      conn.close(closed, true);
+    } else {
+      // No connection to report it (dropped, or still opening): the client is closed all the same.
+      this.#onClose(closed);
+    }
+    // A connect() under way rejects with it too.
+    this.#attempt?.abort(closed);
   }
 
   /**
@@ -494,19 +509,13 @@ export class MQTTClient {
       next: () =>
         this.#serialize(async (): Promise<IteratorResult<Message>> => {
           settle();
-          try {
-            taken = await this.#takeMessage();
-          } catch (err) {
-            if (err instanceof MqttClientError && err.code === ErrorCode.CLIENT_CLOSED)
-              return { done: true, value: undefined };
-            throw err;
-          }
+          taken = await this.#takeMessage();
           const { topic, payload, qos, retain, dup } = taken;
           return { done: false, value: { topic, payload, qos, retain, dup } };
-        }),
+        }).catch(endWhenClosed),
       return: async (): Promise<IteratorResult<Message>> => {
         settle();
-        return { done: true, value: undefined };
+        return DONE;
       },
     };
     return iterator;
@@ -616,6 +625,8 @@ export class MQTTClient {
     return {
       packet: (p) => this.#onPacket(p),
       close: (err) => epoch === this.#epoch && this.#onClose(err),
+      // A keepalive probe of a paused reader; not past the inbox's hard cap (memory first).
+      canProbe: () => !this.inbox.overflowing,
     };
   }
 
@@ -624,10 +635,25 @@ export class MQTTClient {
     return this.#conn;
   }
 
-  #serialize<T>(run: () => Promise<T>): Promise<T> {
-    const result = this.#lock.then(run);
-    this.#lock = result.then(noop, noop);
-    return result;
+  /**
+   * Runs `run` under the dispatch lock (one at a time, in call order). A call waiting for it
+   * rejects when the connection closes, and after disconnect() none waits at all: behind a
+   * callback that never returns it would hang.
+   */
+  async #serialize<T>(run: () => Promise<T>): Promise<T> {
+    const lock = this.#lock;
+    const closed = this.#lastClose;
+    if (lock.length > 0 && closed?.code === ErrorCode.CLIENT_CLOSED) throw closed;
+    await new Promise<void>((resolve, reject) => {
+      if (lock.push({ resolve, reject }) === 1) resolve();
+    });
+    try {
+      return await run();
+    } finally {
+      // Handed straight to the next in line: a call made meanwhile queues behind it.
+      lock.shift();
+      lock[0]?.resolve();
+    }
   }
 
   #beforeDispatch(where: string): void {
@@ -700,7 +726,10 @@ export class MQTTClient {
       conn.pause();
       if (!this.#pumping) {
         this.#pumping = true;
-        this.#serialize(() => this.#pump()).catch(noop);
+        this.#serialize(() => this.#pump()).catch(() => {
+          // Rejected before it ran (the connection closed while it waited for the lock).
+          this.#pumping = false;
+        });
       }
       return;
     }
@@ -820,6 +849,7 @@ export class MQTTClient {
     );
   }
 
+  /** The connection ended, or disconnect() closed a client whose connection was already gone. */
   #onClose(err: MqttClientError): void {
     this.#connected = false;
     this.#lastClose = err;
@@ -831,6 +861,8 @@ export class MQTTClient {
       waiter.reject(err);
     }
     for (const waiter of this.#msgWaiters.splice(0)) waiter.reject(err);
+    // Those waiting for the dispatch lock; the call holding it settles with its own wait.
+    for (const waiter of this.#lock.splice(1)) waiter.reject(err);
     this.connectionLost(err);
   }
 }

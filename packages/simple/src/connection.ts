@@ -19,6 +19,8 @@ const PINGREQ = new Uint8Array([0xc0, 0x00]);
 export interface ConnectionHandlers {
   packet(packet: Packet): void;
   close(err: MqttClientError): void;
+  /** Whether a paused reader may read again to look for a PINGRESP (not past a memory cap). */
+  canProbe(): boolean;
 }
 
 export interface ConnectionOptions {
@@ -64,6 +66,16 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     return this.#pausedByOwner;
   }
 
+  /**
+   * @internal keepalive: resume a paused reader for the PINGRESP, unless the owner forbids it.
+   * Through `resume()`, so the owner's next `pause()` stops the transport again.
+   */
+  probe(): boolean {
+    const ok = this.#handlers.canProbe();
+    if (ok) this.resume();
+    return ok;
+  }
+
   /** @internal transport: the stream is gone. */
   closed(cause?: Error): void {
     this.close(
@@ -86,11 +98,16 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     try {
       connection.#transport = await abortable(factory(connection, signal), signal);
     } catch (err) {
-      if (err instanceof ConnectionError) throw err;
-      const message = err instanceof Error ? describeCause(err) : String(err);
-      throw new ConnectionError(ErrorCode.CONNECTION_CLOSED, `cannot connect: ${message}`, {
-        cause: err,
-      });
+      // Closed from the start: a transport that opens after an abort is closed unheard.
+      connection.closedBy =
+        err instanceof ConnectionError
+          ? err
+          : new ConnectionError(
+              ErrorCode.CONNECTION_CLOSED,
+              `cannot connect: ${err instanceof Error ? describeCause(err) : String(err)}`,
+              { cause: err },
+            );
+      throw connection.closedBy;
     }
     if (connection.closedBy) throw connection.closedBy;
     return connection;

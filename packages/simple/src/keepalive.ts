@@ -4,6 +4,10 @@
  * - nothing sent or nothing received for `interval` → send PINGREQ [MQTT-3.1.2-23];
  * - a PINGREQ unanswered (and nothing else received) for `interval / 2` → the link is dead.
  * So a link that dies right after the last received byte is declared dead within 1.5 × keepalive.
+ * A paused reader (the application sets the pace) cannot see the PINGRESP, so a ping resumes it
+ * for a probe; if it was paused again before anything arrived, it is probed once more and the
+ * answer gets one more `interval / 2`. A reader that may not read (memory first) is not probed,
+ * and its silence is not held against the link.
  */
 
 export interface KeepaliveHooks {
@@ -13,12 +17,15 @@ export interface KeepaliveHooks {
   dead(): void;
   /** True while the reader is paused by the application's pace: silence is then expected. */
   readerPaused(): boolean;
+  /** Resume a paused reader to look for the PINGRESP; false if it may not read (memory first). */
+  probe(): boolean;
 }
 
 export class Keepalive {
   #lastTx: number;
   #lastRx: number;
   #pingAt = 0;
+  #probed = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Keepalive in milliseconds (0: off). */
@@ -68,9 +75,11 @@ export class Keepalive {
     if (this.#pingAt !== 0) {
       const waited = now - this.#pingAt;
       if (waited < deadline) return this.#arm(deadline - waited);
-      // A paused reader cannot see the PINGRESP; the broker is evidently sending, so wait on.
-      if (this.#hooks.readerPaused()) {
+      // Paused again since the ping: probe once more and wait one more deadline; a reader
+      // that may not read waits on (the broker is evidently sending).
+      if (!this.#probed && this.#hooks.readerPaused()) {
         this.#pingAt = now;
+        this.#probed = this.#hooks.probe();
         return this.#arm(deadline);
       }
       this.#timer = undefined;
@@ -81,7 +90,10 @@ export class Keepalive {
     if (due > 0) return this.#arm(due);
     this.#pingAt = now;
     this.#lastTx = now;
+    this.#probed = false;
     this.#hooks.ping();
+    // A paused reader could not see the PINGRESP: read again until something arrives.
+    this.#hooks.probe();
     this.#arm(deadline);
   }
 }

@@ -1,7 +1,8 @@
-import type { PacketInput } from "@umqtt/codec";
+import { encode, type PacketInput } from "@umqtt/codec";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { MQTTClient } from "../src/client.js";
 import { ConnectionError, ErrorCode, MQTTException, MqttClientError } from "../src/errors.js";
+import type { Inbox } from "../src/inbox.js";
 import { MemoryServer } from "../src/memory.js";
 import { bytes, connected, FakeBroker, hex, opening, type Session, turns } from "./fake-broker.js";
 
@@ -35,6 +36,10 @@ async function pendingWork(session: Session, withPing = true) {
     return settled;
   };
 }
+
+/** Messages waiting in the client's inbox. */
+const inboxLength = (client: MQTTClient): number =>
+  (client as unknown as { inbox: Inbox }).inbox.length;
 
 function expectAll(
   settled: Record<string, unknown>,
@@ -242,6 +247,47 @@ describe("every promise settles", () => {
     expect(session.broker.bytesWritten).toBe(mark);
   });
 
+  test("disconnect() while the transport is still opening rejects connect() with ERR_CLIENT_CLOSED and the client stays disconnected", async () => {
+    const server = new MemoryServer();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const client = new MQTTClient("cid", "h", {
+      keepalive: 0,
+      transport: async (events, signal) => {
+        await gate;
+        return server.factory(events, signal);
+      },
+    });
+    const next = server.nextConnection();
+    const outcome = client.connect().catch((err: unknown) => err);
+    await turns();
+    await client.disconnect();
+    expect(await outcome).toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
+    // the transport that opens late is closed unused and does not revive the client
+    open();
+    const conn = await next;
+    const broker = new FakeBroker(conn);
+    await turns();
+    expect(conn.closed).toBe(true);
+    expect(broker.packets).toEqual([]);
+    expect(client.isConnected()).toBe(false);
+    // still closed by disconnect(), not by the late transport's close
+    await expect(client.messages().next()).resolves.toEqual({ done: true, value: undefined });
+  });
+
+  test("after a drop, disconnect() closes the client: messages() ends and waitMsg() rejects with ERR_CLIENT_CLOSED", async () => {
+    const { client, conn } = await connected();
+    client.setCallback(() => {});
+    const it = client.messages();
+    conn.close(new Error("reset"));
+    await turns();
+    await expect(client.waitMsg()).rejects.toMatchObject({ code: ErrorCode.NOT_CONNECTED });
+    await client.disconnect();
+    await expect(it.next()).resolves.toEqual({ done: true, value: undefined });
+    await expect(client.waitMsg()).rejects.toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
+    await expect(client.checkMsg()).rejects.toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
+  });
+
   test("disconnect() without a connection resolves", async () => {
     const client = new MQTTClient("cid", "h", { transport: new MemoryServer().factory });
     await expect(client.disconnect()).resolves.toBeUndefined();
@@ -369,6 +415,54 @@ describe("keepalive", () => {
     }
     expect(client.isConnected()).toBe(true);
     expect(conn.closed).toBe(false);
+  });
+
+  test("a dead link is detected while the reader is paused (inbox full): the ping probes the reader, and a publish stuck on the full socket rejects", async () => {
+    fake();
+    const { client, broker, conn } = await connected({ keepalive: 1, maxQueuedMessages: 1 });
+    broker.publish("t", "1");
+    broker.publish("t", "2");
+    await turns();
+    expect(conn.paused).toBe(true);
+    // the socket is full too: a QoS 0 publish waits for a drain that never comes
+    conn.block();
+    await client.publish("t", new Uint8Array(70_000));
+    const stuck = client.publish("t", new Uint8Array(70_000)).catch((err: unknown) => err);
+    vi.advanceTimersByTime(1000);
+    await broker.next("publish");
+    await broker.next("pingreq");
+    // the probe read what the broker had queued ("2"), then flow control paused again
+    await turns();
+    expect(inboxLength(client)).toBe(2);
+    expect(conn.paused).toBe(true);
+    // the link dies now: no PINGRESP to the next ping, read by the probe or not
+    vi.advanceTimersByTime(1000);
+    await broker.next("pingreq");
+    vi.advanceTimersByTime(499);
+    await turns();
+    expect(client.isConnected()).toBe(true);
+    vi.advanceTimersByTime(1);
+    expect(await stuck).toMatchObject({ code: ErrorCode.KEEPALIVE_TIMEOUT });
+    expect(client.isConnected()).toBe(false);
+  });
+
+  test("a reader paused with the inbox past its hard cap is not probed, and its silence is not held against the link", async () => {
+    fake();
+    const { client, broker, conn } = await connected({ keepalive: 1, maxQueuedMessages: 1 });
+    // one chunk of 20 messages: all decoded at once, past the hard cap of 16
+    const publish = (i: number) =>
+      encode({ type: "publish", topic: "t", payload: `${i}`, qos: 0, retain: false, dup: false });
+    broker.send(Uint8Array.from(Array.from({ length: 20 }, (_, i) => [...publish(i)]).flat()));
+    broker.publish("t", "queued");
+    await turns();
+    expect(conn.paused).toBe(true);
+    for (let i = 0; i < 5; i++) {
+      vi.advanceTimersByTime(1000);
+      await turns();
+    }
+    expect(conn.paused).toBe(true);
+    expect(client.isConnected()).toBe(true);
+    expect(inboxLength(client)).toBe(20);
   });
 
   test("no pings with keepalive 0", async () => {

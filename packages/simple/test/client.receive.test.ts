@@ -245,6 +245,60 @@ describe("callbacks and acknowledgement", () => {
   });
 });
 
+describe("calls queued behind a dispatch", () => {
+  test("calls waiting behind a callback that never returns reject with ERR_CLIENT_CLOSED on disconnect(), and later calls do not queue", async () => {
+    const { client, broker } = await connected();
+    const seen: string[] = [];
+    client.setCallback((_t, msg) => {
+      seen.push(text(msg));
+      return new Promise<void>(() => {}); // never settles
+    });
+    broker.publish("t", "1");
+    void client.waitMsg(); // holds the dispatch lock for good
+    await turns();
+    expect(seen).toEqual(["1"]);
+    const queued = [client.waitMsg(), client.checkMsg()].map((p) => p.catch((e: unknown) => e));
+    const next = client.messages().next();
+    await client.disconnect();
+    for (const outcome of await Promise.all(queued)) {
+      expect(outcome).toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
+    }
+    await expect(next).resolves.toEqual({ done: true, value: undefined });
+    // made after disconnect(): settle at once instead of queuing behind the callback
+    await expect(client.waitMsg()).rejects.toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
+    await expect(client.checkMsg()).rejects.toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
+    await expect(client.messages().next()).resolves.toEqual({ done: true, value: undefined });
+    expect(seen).toEqual(["1"]);
+  });
+
+  test("a drop rejects the calls waiting behind a dispatch with its error; dispatch stays one at a time, in order", async () => {
+    const { client, broker, conn } = await connected();
+    const seen: string[] = [];
+    const release: (() => void)[] = [];
+    client.setCallback((_t, msg) => {
+      seen.push(text(msg));
+      return new Promise<void>((resolve) => release.push(resolve));
+    });
+    broker.publish("t", "1");
+    broker.publish("t", "2");
+    const first = client.waitMsg();
+    await turns();
+    const waiting = client.waitMsg();
+    conn.close();
+    await expect(waiting).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
+    // not closed by disconnect(): a new call waits its turn and gets the message received before the drop
+    const third = client.waitMsg();
+    await turns();
+    expect(seen).toEqual(["1"]);
+    release[0]!();
+    await expect(first).resolves.toBe(0x30);
+    await turns();
+    expect(seen).toEqual(["1", "2"]);
+    release[1]!();
+    await expect(third).resolves.toBe(0x30);
+  });
+});
+
 describe("flow control", () => {
   test("a full inbox pauses the transport; taking messages resumes it; nothing is lost or reordered", async () => {
     const { client, broker, conn } = await connected({ maxQueuedMessages: 3 });

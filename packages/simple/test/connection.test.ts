@@ -9,15 +9,20 @@ async function open(options: { maxPacketSize?: number } = {}) {
   const server = new MemoryServer();
   const packets: Packet[] = [];
   const closes: MqttClientError[] = [];
+  const owner = { canProbe: true };
   const next = server.nextConnection();
   const connection = await Connection.open(
     server.factory,
-    { packet: (p) => packets.push(p), close: (err) => closes.push(err) },
+    {
+      packet: (p) => packets.push(p),
+      close: (err) => closes.push(err),
+      canProbe: () => owner.canProbe,
+    },
     { keepalive: 0, ...options },
     new AbortController().signal,
   );
   const peer: MemoryConnection = await next;
-  return { connection, peer, packets, closes };
+  return { connection, peer, packets, closes, owner };
 }
 
 const A = Uint8Array.of(0x30, 0x03, 0x00, 0x01, 0x61); // PUBLISH "a", QoS 0, empty payload
@@ -152,6 +157,30 @@ describe("Connection reads", () => {
     await turns(1);
     expect(packets).toEqual([{ type: "pingresp" }]);
   });
+
+  test("a keepalive probe resumes a paused reader so that the owner's next pause() stops it again", async () => {
+    const { connection, peer, packets } = await open();
+    connection.pause();
+    peer.send(encode({ type: "pingresp" }));
+    expect(connection.probe()).toBe(true);
+    expect(peer.paused).toBe(false);
+    expect(connection.paused).toBe(false);
+    await turns(1);
+    expect(packets).toEqual([{ type: "pingresp" }]);
+    connection.pause();
+    expect(peer.paused).toBe(true);
+  });
+
+  test("a keepalive probe leaves the reader paused when the owner forbids reading", async () => {
+    const { connection, peer, packets, owner } = await open();
+    owner.canProbe = false;
+    connection.pause();
+    peer.send(encode({ type: "pingresp" }));
+    expect(connection.probe()).toBe(false);
+    await turns();
+    expect(peer.paused).toBe(true);
+    expect(packets).toEqual([]);
+  });
 });
 
 describe("Connection end", () => {
@@ -214,11 +243,37 @@ describe("Connection end", () => {
     server.refuse = new Error("ECONNREFUSED");
     const opening = Connection.open(
       server.factory,
-      { packet: () => {}, close: () => {} },
+      { packet: () => {}, close: () => {}, canProbe: () => true },
       { keepalive: 0 },
       new AbortController().signal,
     );
     await expect(opening).rejects.toBeInstanceOf(ConnectionError);
     await expect(opening).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
+  });
+
+  test("a transport that opens after the abort is closed without reporting a close", async () => {
+    const server = new MemoryServer();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const closes: MqttClientError[] = [];
+    const abort = new AbortController();
+    const next = server.nextConnection();
+    const opening = Connection.open(
+      async (events, signal) => {
+        await gate;
+        return server.factory(events, signal);
+      },
+      { packet: () => {}, close: (err) => closes.push(err), canProbe: () => true },
+      { keepalive: 0 },
+      abort.signal,
+    );
+    const reason = new ConnectionError(ErrorCode.CONNECT_TIMEOUT, "late");
+    abort.abort(reason);
+    await expect(opening).rejects.toBe(reason);
+    open();
+    const peer = await next;
+    await turns();
+    expect(peer.closed).toBe(true);
+    expect(closes).toEqual([]);
   });
 });

@@ -3,13 +3,20 @@ import { Keepalive } from "../src/keepalive.js";
 
 function setup(interval = 1000, readerPaused = false) {
   const events: string[] = [];
-  const state = { paused: readerPaused };
+  // `mayRead`: whether a probe may resume the paused reader (false: inbox past its hard cap).
+  const state = { paused: readerPaused, mayRead: true };
   const keepalive = new Keepalive(
     interval,
     {
       ping: () => events.push(`ping@${Date.now()}`),
       dead: () => events.push(`dead@${Date.now()}`),
       readerPaused: () => state.paused,
+      probe: () => {
+        if (!state.mayRead) return false;
+        if (state.paused) events.push(`probe@${Date.now()}`);
+        state.paused = false;
+        return true;
+      },
     },
     () => Date.now(),
   );
@@ -94,14 +101,45 @@ describe("Keepalive", () => {
     keepalive.stop();
   });
 
-  test("a paused reader defers the dead verdict until it reads again", () => {
+  test("a ping resumes a paused reader: a silent link is dead within 1.5 × interval", () => {
+    const { keepalive, events } = setup(1000, true);
+    keepalive.start();
+    vi.advanceTimersByTime(5000);
+    expect(events).toEqual(["ping@1000", "probe@1000", "dead@1500"]);
+  });
+
+  test("a reader paused again before the PINGRESP came is probed once more, then the link is dead", () => {
     const { keepalive, events, state } = setup(1000, true);
+    keepalive.start();
+    vi.advanceTimersByTime(1200);
+    state.paused = true; // the application's flow control paused it again, nothing was read
+    vi.advanceTimersByTime(5000);
+    expect(events).toEqual(["ping@1000", "probe@1000", "probe@1500", "dead@2000"]);
+  });
+
+  test("a byte read during the probe keeps the link alive", () => {
+    const { keepalive, events, state } = setup(1000, true);
+    keepalive.start();
+    vi.advanceTimersByTime(1200);
+    state.paused = true;
+    vi.advanceTimersByTime(400); // probed again at 1500
+    keepalive.received();
+    vi.advanceTimersByTime(600);
+    // no dead verdict at 2000; the next ping one interval after the last write
+    expect(events).toEqual(["ping@1000", "probe@1000", "probe@1500", "ping@2000"]);
+    keepalive.stop();
+  });
+
+  test("a reader that may not read (inbox past its hard cap) is not probed nor held dead", () => {
+    const { keepalive, events, state } = setup(1000, true);
+    state.mayRead = false;
     keepalive.start();
     vi.advanceTimersByTime(5000);
     expect(events).toEqual(["ping@1000"]);
-    state.paused = false;
-    vi.advanceTimersByTime(500);
-    expect(events).toEqual(["ping@1000", "dead@5500"]);
+    // memory released: the next deadline probes, the one after declares the silent link dead
+    state.mayRead = true;
+    vi.advanceTimersByTime(1000);
+    expect(events).toEqual(["ping@1000", "probe@5500", "dead@6000"]);
   });
 
   test("stop cancels the timer", () => {

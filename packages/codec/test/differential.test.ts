@@ -2,7 +2,7 @@
 import mqttPacket from "mqtt-packet";
 import { describe, expect, it } from "vitest";
 import { decode, encode, type Packet } from "../src/index.js";
-import { prng, randomPacket, toHex } from "./gen.js";
+import { PACKET_TYPES, prng, randomPacket, toHex } from "./gen.js";
 
 const td = new TextDecoder("utf-8", { ignoreBOM: true });
 const te = new TextEncoder();
@@ -126,25 +126,8 @@ function mqttParse(bytes: Uint8Array): MP[] {
   return out;
 }
 
-const TYPES: Packet["type"][] = [
-  "connect",
-  "connack",
-  "publish",
-  "puback",
-  "pubrec",
-  "pubrel",
-  "pubcomp",
-  "subscribe",
-  "suback",
-  "unsubscribe",
-  "unsuback",
-  "pingreq",
-  "pingresp",
-  "disconnect",
-];
-
 describe("differential against mqtt-packet", () => {
-  for (const type of TYPES) {
+  for (const type of PACKET_TYPES) {
     it(`${type}: same bytes as mqtt-packet, and each side decodes the other (300 seeded packets)`, () => {
       const r = prng(0xc0dec + type.length * 977 + type.charCodeAt(3));
       for (let i = 0; i < 300; i++) {

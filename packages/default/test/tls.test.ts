@@ -9,14 +9,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type AedesBroker, type CertSet, generateCerts, startAedes } from "@umqtt/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ConnectionError,
-  ErrorCode,
-  InvalidArgumentError,
-  MQTTClient,
-  tlsOptions,
-} from "../src/index.js";
+import { InvalidArgumentError, MQTTClient, tlsOptions } from "../src/index.js";
 import type { SslParams } from "../src/tls-files.js";
+import { expectTlsFailure } from "./tls-failure.js";
 
 let certs: CertSet;
 let tlsBroker: AedesBroker; // server certificate only
@@ -64,15 +59,6 @@ async function attempt(
   } finally {
     await client.disconnect();
   }
-}
-
-/** Asserts a connect failure: ConnectionError, the TLS code on `cause` and in the message. */
-function expectTlsFailure(err: unknown, code: string): void {
-  expect(err).toBeInstanceOf(ConnectionError);
-  const e = err as ConnectionError & { cause?: { code?: string } };
-  expect(e.code).toBe(ErrorCode.CONNECTION_CLOSED);
-  expect(e.cause?.code).toBe(code);
-  expect(e.message).toContain(code);
 }
 
 describe("TLS from files (aedes)", () => {

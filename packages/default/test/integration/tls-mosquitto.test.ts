@@ -9,8 +9,9 @@
 import { type CertSet, generateCerts, type Mosquitto, startMosquitto } from "@umqtt/testkit";
 import { describeMosquitto } from "@umqtt/testkit/vitest";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ConnectionError, ErrorCode, MQTTClient } from "../../src/index.js";
+import { ConnectionError, MQTTClient } from "../../src/index.js";
 import type { SslParams } from "../../src/tls-files.js";
+import { expectTlsFailure } from "../tls-failure.js";
 
 describeMosquitto("TLS from files against mosquitto", () => {
   let certs: CertSet;
@@ -60,14 +61,6 @@ describeMosquitto("TLS from files against mosquitto", () => {
     } finally {
       await client.disconnect();
     }
-  }
-
-  function expectTlsFailure(err: unknown, code: string): void {
-    expect(err).toBeInstanceOf(ConnectionError);
-    const e = err as ConnectionError & { cause?: { code?: string } };
-    expect(e.code).toBe(ErrorCode.CONNECTION_CLOSED);
-    expect(e.cause?.code).toBe(code);
-    expect(e.message).toContain(code);
   }
 
   it("cafile: connects, subscribes with a handler, receives its own message", async () => {

@@ -100,11 +100,13 @@ export class MQTTClient extends RobustClient {
       this.checkSubscribe(topic, q);
       // Active from the moment the SUBSCRIBE goes out: a broker may deliver (retained)
       // messages before or together with the SUBACK [MQTT-3.8.4], and none may be lost.
-      const { entry, previous } = this.handlers.set(topic, handlerOrQos);
+      const entry = this.handlers.set(topic, handlerOrQos);
       try {
-        return await super.subscribe(topic, q);
+        const granted = await super.subscribe(topic, q);
+        this.handlers.confirm(entry);
+        return granted;
       } catch (err) {
-        this.handlers.revert(entry, previous);
+        this.handlers.revert(entry);
         throw err;
       }
     }

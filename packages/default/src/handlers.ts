@@ -14,6 +14,10 @@ export type Handler = (data: [topic: Uint8Array, msg: Uint8Array]) => void | Pro
 export interface HandlerEntry {
   readonly filter: string;
   readonly handler: Handler;
+  /** Until its SUBACK: whether the broker took it. A refused one is never restored. */
+  state: "pending" | "confirmed" | "refused";
+  /** The registration it replaced, kept until this one is confirmed (to restore on refusal). */
+  previous: HandlerEntry | undefined;
 }
 
 /**
@@ -33,30 +37,45 @@ export class HandlerTable {
   }
 
   /**
-   * Registers `handler` for `filter` (replacing any handler it had) and returns the new entry
-   * and the one it replaced, so that a failed subscribe can put things back.
+   * Registers `handler` for `filter` (replacing any handler it had), pending its SUBACK: then
+   * {@link confirm} or {@link revert} it.
    * @example
-   * const { entry, previous } = table.set("a/#", onA);
+   * const entry = table.set("a/#", onA);
    */
-  set(
-    filter: string,
-    handler: Handler,
-  ): { entry: HandlerEntry; previous: HandlerEntry | undefined } {
-    const previous = this.entries.get(filter);
-    const entry: HandlerEntry = { filter, handler };
+  set(filter: string, handler: Handler): HandlerEntry {
+    const entry: HandlerEntry = {
+      filter,
+      handler,
+      state: "pending",
+      previous: this.entries.get(filter),
+    };
     this.entries.set(filter, entry);
-    return { entry, previous };
+    return entry;
   }
 
   /**
-   * Undoes `set()`: if `entry` is still the registration for its filter, puts `previous` back
-   * (or removes the filter). A later registration of the same filter is left alone.
+   * The broker granted the subscription: the registration stands.
    * @example
-   * const { entry, previous } = table.set("a/#", onA);
-   * table.revert(entry, previous); // the subscribe was refused
+   * table.confirm(entry);
    */
-  revert(entry: HandlerEntry, previous: HandlerEntry | undefined): void {
+  confirm(entry: HandlerEntry): void {
+    entry.state = "confirmed";
+    entry.previous = undefined;
+  }
+
+  /**
+   * The subscription was refused: if `entry` is still the registration for its filter, the
+   * latest one that was not refused takes its place (or the filter goes). A later registration
+   * of the same filter is left alone; `entry` is never restored by one.
+   * @example
+   * const entry = table.set("a/#", onA);
+   * table.revert(entry); // the subscribe was refused
+   */
+  revert(entry: HandlerEntry): void {
+    entry.state = "refused";
     if (this.entries.get(entry.filter) !== entry) return;
+    let previous = entry.previous;
+    while (previous?.state === "refused") previous = previous.previous;
     if (previous) this.entries.set(entry.filter, previous);
     else this.entries.delete(entry.filter);
   }

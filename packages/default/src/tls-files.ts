@@ -37,7 +37,7 @@ export interface SslParams extends Omit<tls.ConnectionOptions, "cert" | "key"> {
   /** MicroPython spelling of `serverHostname` (accepted as an alias). */
   server_hostname?: string;
   /** MicroPython spelling of `certReqs` (accepted as an alias; values `"required"` / `"none"`). */
-  cert_reqs?: CertReqs;
+  cert_reqs?: CertReqs | 0 | 2;
 }
 
 const WHERE = "MQTTClient(sslParams";
@@ -196,7 +196,8 @@ export function tlsOptions(params: SslParams): tls.ConnectionOptions {
     out.cert = pemInput("cert", cert);
     out.key = pemInput("key", key);
     try {
-      tls.createSecureContext({ cert: out.cert, key: out.key });
+      // With the passphrase of an encrypted key, as tls.connect will use it.
+      tls.createSecureContext({ cert: out.cert, key: out.key, passphrase: rest.passphrase });
     } catch (err) {
       throw new InvalidArgumentError(
         `${WHERE}.cert, sslParams.key): not a usable certificate and key pair: ${(err as Error).message}`,
@@ -211,13 +212,19 @@ export function tlsOptions(params: SslParams): tls.ConnectionOptions {
       fail("serverHostname", `must be a host name, got ${show(hostname)}`);
     if (isIP(hostname) === 0) out.servername = hostname;
     else {
-      // No SNI for an address (RFC 6066 §3); check the certificate against it all the same.
+      // No SNI for an address (RFC 6066 §3): an empty servername sends none, even when the
+      // server option is a host name; the certificate is checked against the address.
+      out.servername = "";
       out.checkServerIdentity = (_host, certificate) =>
         tls.checkServerIdentity(hostname, certificate);
     }
   }
 
-  const reqs = alias<CertReqs>(p, "certReqs", "cert_reqs");
+  let reqs = alias<CertReqs | number>(p, "certReqs", "cert_reqs");
+  // MicroPython's ssl constants: CERT_NONE = 0, CERT_REQUIRED = 2 (CERT_OPTIONAL = 1 has no
+  // meaning for a client: refused below).
+  if (reqs === 0) reqs = "none";
+  else if (reqs === 2) reqs = "required";
   if (reqs !== undefined) {
     if (reqs !== "required" && reqs !== "none")
       fail("certReqs", `must be "required" or "none", got ${show(reqs)}`);

@@ -122,12 +122,25 @@ describe("HandlerTable", () => {
     const t = new HandlerTable();
     const old: Handler = () => {};
     const fresh: Handler = () => {};
-    t.set("a", old);
-    const replaced = t.set("a", fresh);
-    t.revert(replaced.entry, replaced.previous);
+    t.confirm(t.set("a", old));
+    t.revert(t.set("a", fresh));
     expect(t.get("a")).toBe(old);
-    const added = t.set("b", fresh);
-    t.revert(added.entry, added.previous);
+    t.revert(t.set("b", fresh));
+    expect(t.has("b")).toBe(false);
+  });
+
+  it("two refused registrations of one filter leave nothing behind, in either order", () => {
+    const t = new HandlerTable();
+    const first = t.set("a", noop);
+    const second = t.set("a", () => {});
+    t.revert(second);
+    expect(t.get("a")).toBe(noop); // the first is still pending: it may yet be granted
+    t.revert(first);
+    expect(t.has("a")).toBe(false);
+    const third = t.set("b", noop);
+    const fourth = t.set("b", () => {});
+    t.revert(third);
+    t.revert(fourth);
     expect(t.has("b")).toBe(false);
   });
 
@@ -136,7 +149,7 @@ describe("HandlerTable", () => {
     const first = t.set("a", noop);
     const later: Handler = () => {};
     t.set("a", later);
-    t.revert(first.entry, first.previous);
+    t.revert(first);
     expect(t.get("a")).toBe(later);
   });
 });

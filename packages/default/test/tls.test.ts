@@ -3,7 +3,7 @@
  * `tls`), with throwaway certificates: a CA, a server certificate for localhost / 127.0.0.1,
  * a client certificate, and an unrelated "wrong" CA.
  */
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -117,6 +117,20 @@ describe("TLS from files (aedes)", () => {
     expect(await attempt(mtlsBroker, params)).toBe("connected");
   });
 
+  it("passes it with an encrypted key and its passphrase", async () => {
+    const encrypted = createPrivateKey(certs.clientKeyPem).export({
+      type: "pkcs8",
+      format: "pem",
+      cipher: "aes-256-cbc",
+      passphrase: "secret",
+    });
+    const keyFile = path.join(dir, "client-encrypted.key");
+    writeFileSync(keyFile, encrypted);
+    const params = { cafile: certs.caFile, cert: certs.clientCertFile, key: keyFile };
+    expect(await attempt(mtlsBroker, { ...params, passphrase: "secret" })).toBe("connected");
+    expect(() => tlsOptions({ ...params, passphrase: "wrong" })).toThrow(InvalidArgumentError);
+  });
+
   it("fails a client-certificate listener without them: ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED", async () => {
     const err = await attempt(mtlsBroker, { cafile: certs.caFile });
     expectTlsFailure(err, "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED");
@@ -127,6 +141,9 @@ describe("TLS from files (aedes)", () => {
     expectTlsFailure(await attempt(chainBroker, {}), "SELF_SIGNED_CERT_IN_CHAIN");
     expect(await attempt(chainBroker, { certReqs: "none" })).toBe("connected");
     expect(await attempt(chainBroker, { cert_reqs: "none" })).toBe("connected");
+    // MicroPython's ssl.CERT_NONE / ssl.CERT_REQUIRED constants, as UIFlow2 code passes them.
+    expect(await attempt(chainBroker, { cert_reqs: 0 })).toBe("connected");
+    expectTlsFailure(await attempt(chainBroker, { cert_reqs: 2 }), "SELF_SIGNED_CERT_IN_CHAIN");
     expectTlsFailure(
       await attempt(chainBroker, { certReqs: "required" }),
       "SELF_SIGNED_CERT_IN_CHAIN",
@@ -261,7 +278,7 @@ describe("tlsOptions() mapping", () => {
 
   it("an IP address as serverHostname: no SNI, the certificate is checked against the address", () => {
     const o = tlsOptions({ serverHostname: "127.0.0.1" });
-    expect(o.servername).toBeUndefined();
+    expect(o.servername).toBe(""); // overrides the SNI the client would send for its server name
     expect(typeof o.checkServerIdentity).toBe("function");
   });
 });

@@ -66,6 +66,8 @@ export class MQTTClient extends SimpleClient {
   private readonly offline: OfflineQueue;
   /** Active subscriptions (filter → QoS), re-subscribed when the broker lost the session. */
   protected readonly subscriptions = new Map<string, 0 | 1>();
+  /** The latest subscribe() per filter: an unsubscribe() or a newer subscribe() supersedes it. */
+  private readonly subscribeCalls = new Map<string, object>();
   private upWaiters: Waiter[] = [];
   private wanted = false;
   private closing = false;
@@ -262,14 +264,20 @@ export class MQTTClient extends SimpleClient {
    */
   override async subscribe(topic: string, qos: 0 | 1 = 0): Promise<number> {
     this.checkSubscribe(topic, qos);
+    const call = {};
+    this.subscribeCalls.set(topic, call);
     for (;;) {
       await this.whenConnected();
       try {
         const granted = await super.subscribe(topic, qos);
-        this.subscriptions.set(topic, qos);
+        // Remembered for renewal unless unsubscribe() (or a newer subscribe) came meanwhile.
+        if (this.subscribeCalls.get(topic) === call) this.subscriptions.set(topic, qos);
         return granted;
       } catch (err) {
-        if (!this.retryable(err)) throw this.unretried(err);
+        if (!this.retryable(err)) {
+          if (this.subscribeCalls.get(topic) === call) this.subscribeCalls.delete(topic);
+          throw this.unretried(err);
+        }
       }
     }
   }
@@ -283,6 +291,7 @@ export class MQTTClient extends SimpleClient {
   override async unsubscribe(topic: string): Promise<void> {
     this.checkUnsubscribe(topic);
     this.subscriptions.delete(topic);
+    this.subscribeCalls.delete(topic);
     for (;;) {
       await this.whenConnected();
       try {

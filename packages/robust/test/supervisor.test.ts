@@ -161,3 +161,24 @@ describe("an inbox overflow", () => {
     expect(sub.error).toMatchObject({ code: ErrorCode.INBOX_OVERFLOW });
   });
 });
+
+describe("subscriptions kept for renewal", () => {
+  it("an unsubscribe() made while the subscribe awaits its SUBACK wins: the filter is not renewed", async () => {
+    const { client, broker, wire } = await connected();
+    clients.push(client);
+    const sub = settle(client.subscribe("f/#", 1));
+    const subscribe = await wire.next("subscribe");
+    const unsub = settle(client.unsubscribe("f/#"));
+    const unsubscribe = await wire.next("unsubscribe");
+    wire.suback(subscribe.pid!, 1);
+    wire.unsuback(unsubscribe.pid!);
+    await sub.done;
+    await unsub.done;
+    expect([sub.state, unsub.state]).toEqual(["resolved", "resolved"]);
+    wire.drop();
+    const next = await broker.wire(1);
+    await next.accept(false); // no session: only remembered subscriptions are renewed
+    await client.publish("probe", "x"); // written after any renewal
+    expect((await next.next()).type).toBe("publish");
+  });
+});

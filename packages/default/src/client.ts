@@ -153,6 +153,11 @@ export class MQTTClient extends RobustClient {
     return [...this.handlers.filters()];
   }
 
+  /** A subscription the broker refused to renew after a reconnect leaves no handler behind. */
+  protected override subscriptionRefused(topic: string): void {
+    this.handlers.delete(topic);
+  }
+
   /**
    * Runs every matching handler (each once, in subscription order, awaiting returned promises
    * one after the other), or the fallback callback. All matching handlers run even if one
@@ -160,11 +165,6 @@ export class MQTTClient extends RobustClient {
    * surfaces from the waitMsg()/checkMsg() that dispatched the message, which is then not
    * acknowledged.
    */
-  /** A subscription the broker refused to renew after a reconnect leaves no handler behind. */
-  protected override subscriptionRefused(topic: string): void {
-    this.handlers.delete(topic);
-  }
-
   private route(topic: Uint8Array, msg: Uint8Array, info: MessageInfo): void | Promise<void> {
     const matched = this.handlers.match(topic);
     if (matched.length === 0) return this.fallback?.(topic, msg, info);

@@ -1,3 +1,6 @@
+/** The longest wait a timer can hold. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * Reconnect delay: exponential backoff with full jitter — a uniformly random wait between 0
  * and min(cap, base × 2^(attempt − 1)), so a fleet of clients that lost the same broker does
@@ -6,9 +9,6 @@
  * @example
  * backoffDelay(3, 2000, 60_000) // somewhere in [0, 8000) ms
  */
-/** The longest wait a timer can hold. */
-export const MAX_TIMER_MS = 2_147_483_647;
-
 export function backoffDelay(
   attempt: number,
   base: number,

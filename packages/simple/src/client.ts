@@ -131,7 +131,7 @@ interface Waiter<T> {
  *
  * @example
  * const client = new MQTTClient("sensor-1", "broker.local");
- * client.setCallback((topic, msg) => console.log(decoder.decode(topic), msg));
+ * client.setCallback((topic, msg) => console.log(new TextDecoder().decode(topic), msg));
  * await client.connect();
  * await client.subscribe("cmd/#", 1);
  * await client.publish("temp", "21.5");

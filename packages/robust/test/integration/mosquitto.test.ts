@@ -8,7 +8,7 @@
  *   is the client's;
  * - SIGKILL (a crash): mosquitto acknowledges a PUBLISH before its periodic autosave has
  *   written it, so a crash can lose messages it had acknowledged. Measured: 0 lost in most
- *   runs, 1–2 of 900 in about one run in ten; never with SIGTERM. That variant asserts what the
+ *   runs, 1–2 of 900 in roughly one run in seven; never with SIGTERM. That variant asserts what the
  *   client controls (every publish acknowledged, sessions found, order) and a loose bound.
  */
 import { type Mosquitto, startMosquitto } from "@umqtt/testkit";

@@ -102,9 +102,7 @@ export class MQTTClient extends SimpleClient {
     }
     const policy = options.offlinePolicy ?? "drop-oldest";
     if (policy !== "drop-oldest" && policy !== "reject") {
-      throw new InvalidArgumentError(
-        `MQTTClient(options.offlinePolicy): must be "drop-oldest" or "reject", got ${String(policy)}`,
-      );
+      throw invalid("offlinePolicy", '"drop-oldest" or "reject"', policy);
     }
     this.offline = new OfflineQueue(limit, policy);
   }
@@ -125,8 +123,8 @@ export class MQTTClient extends SimpleClient {
     try {
       const sessionPresent = await super.connect(cleanSession, timeout);
       if (this.closes !== closes) {
-        // disconnect() ran while this attempt was still opening its socket (nothing to close
-        // then): the late CONNACK must not bring the closed client back to life.
+        // disconnect() ran while this connect() was settling (its CONNACK already read): the
+        // client stays closed.
         await super.disconnect();
         throw new MqttClientError(
           ErrorCode.CLIENT_CLOSED,
@@ -154,8 +152,8 @@ export class MQTTClient extends SimpleClient {
     this.wanted = false;
     this.closes++;
     this.cancelDelay?.();
+    // Simple's disconnect() ends in connectionLost(), which fails everything still waiting.
     await super.disconnect();
-    this.fail(new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() closed the client"));
   }
 
   /**
@@ -327,8 +325,9 @@ export class MQTTClient extends SimpleClient {
    */
   override async checkMsg(attempts = 2): Promise<number | null> {
     if (!Number.isInteger(attempts) || attempts < 1) {
-      const shown = typeof attempts === "string" ? JSON.stringify(attempts) : String(attempts);
-      throw new InvalidArgumentError(`checkMsg(attempts): must be an integer ≥ 1, got ${shown}`);
+      throw new InvalidArgumentError(
+        `checkMsg(attempts): must be an integer ≥ 1, got ${shown(attempts)}`,
+      );
     }
     for (; attempts > 0; attempts--) {
       try {
@@ -444,10 +443,7 @@ export class MQTTClient extends SimpleClient {
 
   /** What an operation that will not retry rejects with: after disconnect(), ERR_CLIENT_CLOSED. */
   private unretried(err: unknown): unknown {
-    if (!this.closing || !isConnectionError(err)) return err;
-    return new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()", {
-      cause: err,
-    });
+    return this.closing && isConnectionError(err) ? clientClosed(err) : err;
   }
 
   private ensureReconnecting(): void {
@@ -482,18 +478,19 @@ export class MQTTClient extends SimpleClient {
    */
   private whenConnected(timeout?: number): Promise<void> {
     if (this.isConnected()) return Promise.resolve();
-    if (this.closing) {
-      return Promise.reject(
-        new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()"),
-      );
-    }
+    if (this.closing) return Promise.reject(clientClosed());
     if (!this.wanted) return Promise.reject(this.notConnectedYet());
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const waiter: Waiter = { resolve: done, reject };
       this.upWaiters.push(waiter);
       this.ensureReconnecting();
       if (timeout !== undefined) {
-        setTimeout(() => {
+        timer = setTimeout(() => {
           const at = this.upWaiters.indexOf(waiter);
           if (at >= 0) this.upWaiters.splice(at, 1);
           resolve();
@@ -503,11 +500,7 @@ export class MQTTClient extends SimpleClient {
   }
 
   private waitOffline(qos: 0 | 1): Promise<void> {
-    if (this.closing) {
-      return Promise.reject(
-        new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()"),
-      );
-    }
+    if (this.closing) return Promise.reject(clientClosed());
     if (!this.wanted) return Promise.reject(this.notConnectedYet());
     return new Promise<void>((resolve, reject) => {
       const loser = this.offline.add({ qos, resolve, reject });
@@ -549,6 +542,19 @@ function delayOption(value: unknown, name: string): number {
 }
 
 function invalid(name: string, what: string, value: unknown): InvalidArgumentError {
-  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  return new InvalidArgumentError(`MQTTClient(options.${name}): must be ${what}, got ${shown}`);
+  return new InvalidArgumentError(
+    `MQTTClient(options.${name}): must be ${what}, got ${shown(value)}`,
+  );
+}
+
+/** A value as an error message shows it: strings quoted, so "5" and 5 differ. */
+function shown(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+/** The error of an operation that disconnect() ended. */
+function clientClosed(cause?: unknown): MqttClientError {
+  return new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()", {
+    cause,
+  });
 }

@@ -13,7 +13,7 @@
 
 import type { SecureContext, ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import type { Packet } from "@umqtt/codec";
-import { encode, encodePublish, type QoS } from "@umqtt/codec";
+import { DISCONNECT, encode, encodePublish, MAX_REMAINING_LENGTH, type QoS } from "@umqtt/codec";
 import { Connection, type ConnectionHandlers, deadLink } from "./connection.js";
 import { ConnectionError, ErrorCode, MQTTException, MqttClientError } from "./errors.js";
 import { Inbox, type Incoming } from "./inbox.js";
@@ -83,6 +83,9 @@ export interface MQTTClientOptions {
   transport?: TransportFactory;
 }
 
+/** The largest packet MQTT can frame: a 5-byte fixed header and the longest remaining length. */
+const MAX_PACKET = MAX_REMAINING_LENGTH + 5;
+
 /** Where a constructor option's error points. */
 const option = (name: string): string => `MQTTClient(options.${name})`;
 
@@ -99,7 +102,7 @@ const INTEGER_OPTIONS: [name: IntegerOption, fallback: number, min: number, max:
   ["port", 0, 0, 65535],
   ["keepalive", 60, 0, 65535],
   // The default is the largest packet MQTT can frame (the decoder's own default).
-  ["maxPacketSize", 268_435_460, 2, 268_435_460],
+  ["maxPacketSize", MAX_PACKET, 2, MAX_PACKET],
   ["maxInflight", 32, 1, 65535],
   ["maxQueuedMessages", 1000, 1, 1 << 24],
   ["maxQueuedBytes", 1 << 20, 1024, 1 << 30],
@@ -112,7 +115,6 @@ const TYPED_OPTIONS: [name: "user" | "sslParams" | "transport", type: string, wh
   ["transport", "function", "a transport factory function"],
 ];
 
-const DISCONNECT = new Uint8Array([0xe0, 0x00]);
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 /** messages() ends, rather than throws, once disconnect() closed the client. */
 const endWhenClosed = (err: MqttClientError): IteratorReturnResult<undefined> => {
@@ -289,12 +291,7 @@ export class MQTTClient {
       ...this.#credentials,
       ...(this.#will ? { will: this.#will } : {}),
     });
-    this.#conn?.close(
-      new ConnectionError(
-        ErrorCode.CONNECTION_CLOSED,
-        "a newer connect() superseded this connection",
-      ),
-    );
+    this.#conn?.close(superseded());
 
     const epoch = ++this.#epoch;
     const abort = new AbortController();
@@ -319,12 +316,7 @@ export class MQTTClient {
         abort.signal,
       );
       if (epoch !== this.#epoch) {
-        conn.close(
-          new ConnectionError(
-            ErrorCode.CONNECTION_CLOSED,
-            "a newer connect() superseded this connection",
-          ),
-        );
+        conn.close(superseded());
         throw conn.closedBy;
       }
       this.#conn = conn;
@@ -576,23 +568,13 @@ export class MQTTClient {
     return false;
   }
 
-  /** Writes a control packet on the current connection, if any (robust re-subscribes with it). */
-  protected sendPacket(packet: Uint8Array): boolean {
-    if (!this.#conn?.open) return false;
-    this.#conn.send(packet);
-    return true;
-  }
-
   /** Re-sends the unacknowledged QoS 1 PUBLISHes in their original order with DUP = 1. */
-  protected resendUnacked(): number {
-    let count = 0;
+  protected resendUnacked(): void {
     for (const [, pending] of this.inflight.unackedPublishes()) {
       if (pending.sent) pending.packet[0]! |= 0x08; // [MQTT-3.3.1-1] DUP on re-delivery
       pending.sent = true;
       this.#conn?.send(pending.packet);
-      count++;
     }
-    return count;
   }
 
   /** Why the client is not connected, as a ConnectionError (robust retries those). */
@@ -865,6 +847,14 @@ export class MQTTClient {
     for (const waiter of this.#lock.splice(1)) waiter.reject(err);
     this.connectionLost(err);
   }
+}
+
+/** Why a connection was closed by a later connect(). */
+function superseded(): ConnectionError {
+  return new ConnectionError(
+    ErrorCode.CONNECTION_CLOSED,
+    "a newer connect() superseded this connection",
+  );
 }
 
 /** Offset of the packet id in an encoded QoS > 0 PUBLISH: after the header and the topic. */

@@ -8,13 +8,12 @@
  * When the transport says "full", ordered data (publishes) waits in a backlog until `drain`,
  * which bounds memory and slows the publisher down to the network's pace.
  */
-import { Decoder, type Packet } from "@umqtt/codec";
+import { Decoder, type Packet, PINGREQ } from "@umqtt/codec";
 import { ConnectionError, ErrorCode, type MqttClientError } from "./errors.js";
 import { Keepalive, type KeepaliveHooks } from "./keepalive.js";
 import type { Transport, TransportEvents, TransportFactory } from "./transport.js";
 
 const FLUSH_AT = 64 * 1024;
-const PINGREQ = new Uint8Array([0xc0, 0x00]);
 
 export interface ConnectionHandlers {
   packet(packet: Packet): void;
@@ -157,10 +156,6 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     if (!this.#pausedByOwner) return;
     this.#pausedByOwner = false;
     this.#transport?.resume();
-  }
-
-  get paused(): boolean {
-    return this.#pausedByOwner;
   }
 
   /** Writes what is pending now (used before DISCONNECT closes the socket). */

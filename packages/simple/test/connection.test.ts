@@ -148,7 +148,7 @@ describe("Connection reads", () => {
     const { connection, peer, packets } = await open();
     connection.pause();
     expect(peer.paused).toBe(true);
-    expect(connection.paused).toBe(true);
+    expect(connection.readerPaused()).toBe(true);
     peer.send(encode({ type: "pingresp" }));
     await turns();
     expect(packets).toEqual([]);
@@ -164,7 +164,7 @@ describe("Connection reads", () => {
     peer.send(encode({ type: "pingresp" }));
     expect(connection.probe()).toBe(true);
     expect(peer.paused).toBe(false);
-    expect(connection.paused).toBe(false);
+    expect(connection.readerPaused()).toBe(false);
     await turns(1);
     expect(packets).toEqual([{ type: "pingresp" }]);
     connection.pause();

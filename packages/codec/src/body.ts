@@ -137,7 +137,8 @@ function field(v: unknown, kind: number, what: string): Bytes {
   else {
     n = kind < TOPIC ? fieldLength(v, what, kind === STR) : checkTopic(v as Bytes, kind === FILTER);
     if (n > 65_535) fail(CodecErrorCode.STRING_TOO_LONG, `${what} over 65535 bytes`);
-    lens.push(n);
+    // Measured lengths are kept for the write pass only; decoding must not collect them.
+    if (!reading) lens.push(n);
   }
   if (!reading) {
     u16(n, what);
@@ -240,10 +241,14 @@ export function readBody(t: number, b: Uint8Array, start: number, stop: number):
   buf = b;
   pos = start;
   end = stop;
-  const p = body({}, t);
-  if (pos !== end) fail(BAD_LENGTH, "bytes after the last field");
-  buf = null;
-  return p;
+  try {
+    const p = body({}, t);
+    if (pos !== end) fail(BAD_LENGTH, "bytes after the last field");
+    return p;
+  } finally {
+    // A malformed packet must not keep its (possibly reassembled) bytes alive.
+    buf = null;
+  }
 }
 
 /** Encodes a non-PUBLISH packet of type `t` behind fixed-header byte `first`. */

@@ -1,6 +1,6 @@
 import { checkQos, readBody, short } from "./body.js";
 import { CodecErrorCode, fail } from "./errors.js";
-import { NAMES, type Packet, type QoS } from "./packet-types.js";
+import { headerFlags, NAMES, type Packet, type QoS } from "./packet-types.js";
 import { scanUtf8 } from "./utf8.js";
 import { readVarint } from "./varint.js";
 
@@ -46,9 +46,7 @@ export function decodeBody(first: number, b: Uint8Array, start: number, end: num
   const flags = first & 15;
   if (t === 3) return decodePublish(flags, b, start, end);
   if (t === 0 || t === 15) fail(CodecErrorCode.UNKNOWN_TYPE, `reserved packet type ${t}`);
-  // [MQTT-2.2.2-1] flags 0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE, else 0000
-  if (flags !== (t === 6 || t === 8 || t === 10 ? 2 : 0))
-    fail(BAD_FLAGS, `invalid fixed-header flags for ${NAMES[t]}`);
+  if (flags !== headerFlags(t)) fail(BAD_FLAGS, `invalid fixed-header flags for ${NAMES[t]}`);
   return readBody(t, b, start, end);
 }
 

@@ -40,7 +40,12 @@ export class Decoder {
   #failed: MqttCodecError | undefined;
 
   constructor(options?: DecoderOptions) {
-    this.#max = options?.maxPacketSize ?? MAX_REMAINING_LENGTH + 5;
+    const max = options?.maxPacketSize ?? MAX_REMAINING_LENGTH + 5;
+    // NaN or a non-number would silently switch the limit off.
+    if (typeof max !== "number" || !(max > 0)) {
+      fail(CodecErrorCode.INVALID_PACKET, "maxPacketSize must be a positive number of bytes");
+    }
+    this.#max = max;
   }
 
   /** Feeds `chunk`; returns the packets it completed, in order (often none). */

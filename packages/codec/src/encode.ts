@@ -1,6 +1,6 @@
 import { checkQos, frame, isU16, put, writeBody } from "./body.js";
 import { CodecErrorCode, fail } from "./errors.js";
-import { type Bytes, type PacketInput, PacketType, type QoS } from "./packet-types.js";
+import { type Bytes, headerFlags, type PacketInput, PacketType, type QoS } from "./packet-types.js";
 import { checkTopic, fieldLength } from "./topic.js";
 
 /** PINGREQ frame, built once. Do not mutate. */
@@ -10,7 +10,9 @@ export const PINGRESP: Uint8Array = Uint8Array.of(0xd0, 0);
 /** DISCONNECT frame, built once. Do not mutate. */
 export const DISCONNECT: Uint8Array = Uint8Array.of(0xe0, 0);
 
-// Only ever a topic that passed checkTopic (undefined until the first one).
+// The last string topic that passed checkTopic, and its UTF-8 bytes. The buffer is exactly as
+// long as the topic (a hit is one set()); it is reallocated only when the length changes.
+const CACHE_MAX = 256;
 let lastTopic: string | undefined;
 let lastTopicBytes = new Uint8Array(0);
 
@@ -30,7 +32,7 @@ export function encodePublish(
   packetId?: number,
 ): Uint8Array {
   // Publishers repeat their topics: the last string topic seen is kept validated and encoded.
-  const cached = topic === lastTopic;
+  const cached = typeof topic === "string" && topic === lastTopic;
   const tl = cached ? lastTopicBytes.length : checkTopic(topic, false);
   checkQos(qos, "qos");
   if (qos === 0) {
@@ -52,9 +54,10 @@ export function encodePublish(
   } else {
     const start = pos;
     pos = put(out, pos, topic, tl);
-    if (typeof topic === "string" && tl <= 256) {
+    if (typeof topic === "string" && tl <= CACHE_MAX) {
       lastTopic = topic;
-      lastTopicBytes = out.slice(start, pos);
+      if (lastTopicBytes.length !== tl) lastTopicBytes = new Uint8Array(tl);
+      lastTopicBytes.set(out.subarray(start, pos));
     }
   }
   if (qos !== 0) {
@@ -81,6 +84,5 @@ export function encode(packet: PacketInput): Uint8Array {
     : fail(CodecErrorCode.UNKNOWN_TYPE, "unknown packet type");
   if (p.type === "publish")
     return encodePublish(p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId);
-  // [MQTT-2.2.2-1] flags 0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE, else 0000
-  return writeBody(p, t, (t << 4) | (t === 6 || t === 8 || t === 10 ? 2 : 0));
+  return writeBody(p, t, (t << 4) | headerFlags(t));
 }

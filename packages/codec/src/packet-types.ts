@@ -29,6 +29,9 @@ export const PacketType: {
 /** Name of a control packet type, used as the `type` discriminant of {@link Packet}. */
 export type PacketTypeName = keyof typeof PacketType;
 
+/** The fixed-header flags of a non-PUBLISH type [MQTT-2.2.2-1]: 0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE, else 0000. */
+export const headerFlags = (t: number): number => (t === 6 || t === 8 || t === 10 ? 2 : 0);
+
 /** Quality of service level. */
 export type QoS = 0 | 1 | 2;
 

@@ -16,6 +16,12 @@ function feed(d: Decoder, chunks: Uint8Array[]): Packet[] {
 }
 
 describe("Decoder", () => {
+  it("refuses a maxPacketSize that would switch the limit off", () => {
+    for (const bad of [Number.NaN, 0, "1000" as unknown as number]) {
+      expect(() => new Decoder({ maxPacketSize: bad })).toThrow(MqttCodecError);
+    }
+  });
+
   it("decodes a whole stream pushed at once", () => {
     expect(new Decoder().push(stream)).toEqual(packets);
   });

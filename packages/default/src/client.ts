@@ -5,9 +5,12 @@
  * in the constructor, by {@link tlsOptions}).
  *
  * Dispatch: the client installs its own router as the base client's callback, so messages
- * still reach the application only through `waitMsg()` / `checkMsg()` (pull, as umqtt). The
+ * reach the application through `waitMsg()` / `checkMsg()` (pull, as umqtt), or through the
+ * base client's no-deadlock pump while an acknowledgement is awaited with a full inbox. The
  * router runs every handler whose filter matches; a message no handler matches goes to the
- * `setCallback()` callback if there is one, and is acknowledged either way.
+ * `setCallback()` callback if there is one, and is acknowledged (unless a handler threw). The
+ * router only counts as a taker for the pump when a handler or a callback exists, so that a
+ * `messages()` reader loses nothing.
  */
 import {
   InvalidArgumentError,
@@ -42,6 +45,7 @@ export interface MQTTClientOptions extends Omit<RobustOptions, "sslParams"> {
 export class MQTTClient extends RobustClient {
   private readonly handlers = new HandlerTable();
   private fallback: MessageCallback | undefined;
+  readonly #router: MessageCallback = (topic, msg, info) => this.route(topic, msg, info);
 
   /**
    * Reads the certificate files named in `sslParams` now (an unreadable file throws
@@ -54,7 +58,7 @@ export class MQTTClient extends RobustClient {
    */
   constructor(clientId: string, server: string, options: MQTTClientOptions = {}) {
     super(clientId, server, withTls(options));
-    super.setCallback((topic, msg, info) => this.route(topic, msg, info));
+    super.setCallback(this.#router);
   }
 
   /**
@@ -64,10 +68,18 @@ export class MQTTClient extends RobustClient {
    * client.setCallback((topic, msg) => console.log("unhandled", topic, msg));
    */
   override setCallback(cb: MessageCallback): void {
-    if (typeof cb !== "function") {
-      throw new InvalidArgumentError(`setCallback(cb): must be a function, got ${describe(cb)}`);
-    }
+    super.setCallback(cb); // validates it
+    super.setCallback(this.#router);
     this.fallback = cb;
+  }
+
+  /**
+   * The router is always installed, but it only "takes" messages when a handler or the fallback
+   * would receive them: otherwise the no-deadlock pump would acknowledge and drop messages that
+   * a `messages()` reader is waiting for.
+   */
+  protected override takesMessages(): boolean {
+    return this.handlers.size > 0 || this.fallback !== undefined;
   }
 
   /**

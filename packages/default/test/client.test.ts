@@ -373,3 +373,22 @@ describe("per-topic handlers", () => {
     );
   });
 });
+
+describe("the messages() iterator", () => {
+  it("gets every message even while the inbox is full and a PUBACK is awaited (no handler dispatch)", async () => {
+    const s = await setup({ maxQueuedMessages: 2 });
+    const pub = s.client.publish("out", "x", false, 1); // awaits its PUBACK
+    const outgoing = await s.peer.next(Type.PUBLISH);
+    for (let i = 0; i < 6; i++) s.peer.send(publish(`t/${i}`, `m${i}`));
+    await turns();
+    // PUBACK for our publish: its id sits right after the topic "out" (2 + 3 bytes).
+    s.peer.send(Uint8Array.of(0x40, 2, outgoing.body[5]!, outgoing.body[6]!));
+    const got: string[] = [];
+    for await (const m of s.client.messages()) {
+      got.push(text(m.topic));
+      if (got.length === 6) break;
+    }
+    await pub;
+    expect(got).toEqual(["t/0", "t/1", "t/2", "t/3", "t/4", "t/5"]);
+  });
+});

@@ -563,6 +563,15 @@ export class MQTTClient {
     this.inflight.rejectWaiters(err);
   }
 
+  /**
+   * Whether queued messages may be dispatched to the callback while the application awaits an
+   * acknowledgement (the no-deadlock pump): by default, when a callback is set. A subclass whose
+   * callback is a router must say whether anything would really receive them.
+   */
+  protected takesMessages(): boolean {
+    return this.#callback !== undefined;
+  }
+
   /** Whether a QoS 1 publish may wait for the next connection instead of failing now. */
   protected keepsRequestsOffline(): boolean {
     return false;
@@ -704,7 +713,7 @@ export class MQTTClient {
     if (!conn?.open) return;
     if (!this.inbox.full) return conn.resume();
     if (this.inflight.size === 0 && this.#pingWaiters.length === 0) return conn.pause();
-    if (this.#callback && this.#dispatching === 0) {
+    if (this.#dispatching === 0 && this.takesMessages()) {
       conn.pause();
       if (!this.#pumping) {
         this.#pumping = true;
@@ -730,7 +739,7 @@ export class MQTTClient {
     try {
       while (
         this.inbox.full &&
-        this.#callback &&
+        this.takesMessages() &&
         (this.inflight.size > 0 || this.#pingWaiters.length > 0)
       ) {
         const message = this.inbox.shift()!;

@@ -76,6 +76,13 @@ export function validateTopicName(topic: string | Uint8Array): void {
   checkTopic(topic, false);
 }
 
+const NON_ASCII = /[^\0-\x7f]/;
+
+/** A string as bytes when it has non-ASCII characters (ASCII compares the same either way). */
+function asBytes(s: string): string | Uint8Array {
+  return NON_ASCII.test(s) ? encodeUtf8(s) : s;
+}
+
 /**
  * Throws {@link MqttCodecError} unless `filter` is a valid topic filter: like a topic name,
  * but `+` may fill a level and `#` may be the last level.
@@ -92,16 +99,18 @@ export function validateTopicFilter(filter: string | Uint8Array): void {
  * Whether topic name `topic` matches topic filter `filter`, comparing byte-wise and
  * case-sensitively [MQTT-4.7.3-4]. Filters starting with a wildcard do not match topics starting
  * with `$` [MQTT-4.7.2-1]. Both are assumed valid (see {@link validateTopicFilter}). A bytes topic
- * is matched without decoding it.
+ * is matched without decoding it; a dispatcher that matches many messages against the same
+ * filters should pass the filters as bytes too (encoded once), which needs no conversion at all.
  *
  * @example
  * topicMatches("a/+/c", "a/b/c"); // true
  * topicMatches("a/#", "a");       // true: '#' includes the parent level
  * topicMatches("#", "$SYS/x");    // false
  */
-export function topicMatches(filter: string, topic: string | Uint8Array): boolean {
-  // a non-ASCII filter must be compared as bytes; an ASCII one can be compared directly
-  const f = typeof topic !== "string" && /[^\0-\x7f]/.test(filter) ? encodeUtf8(filter) : filter;
+export function topicMatches(filter: string | Uint8Array, topic: string | Uint8Array): boolean {
+  // Like is compared with like: a non-ASCII string is encoded when the other side is bytes.
+  const f = typeof filter === "string" && typeof topic !== "string" ? asBytes(filter) : filter;
+  if (typeof topic === "string" && typeof f !== "string") topic = asBytes(topic);
   const fl = f.length;
   const tl = topic.length;
   // (at() of an empty topic or filter is not a character, so no length checks are needed)

@@ -101,5 +101,8 @@ describe("topicMatches", () => {
   it.each(cases)("%j vs %j → %s (string and bytes topic)", (f, t, want) => {
     expect(topicMatches(f, t)).toBe(want);
     expect(topicMatches(f, te.encode(t))).toBe(want);
+    // A filter given as bytes (encoded once by a dispatcher) matches the same.
+    expect(topicMatches(te.encode(f), te.encode(t))).toBe(want);
+    expect(topicMatches(te.encode(f), t)).toBe(want);
   });
 });

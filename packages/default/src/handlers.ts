@@ -7,12 +7,16 @@
  */
 import { topicMatches } from "@umqtt/robust";
 
+const UTF8 = new TextEncoder();
+
 /** A per-topic handler: called with `[topic, msg]` (UIFlow2's `data[0]`, `data[1]`). */
 export type Handler = (data: [topic: Uint8Array, msg: Uint8Array]) => void | Promise<void>;
 
 /** One registration; compared by identity to undo a registration that lost a race. */
 export interface HandlerEntry {
   readonly filter: string;
+  /** The filter's UTF-8 bytes, encoded once: received topics are bytes, matched byte-wise. */
+  readonly bytes: Uint8Array;
   readonly handler: Handler;
   /** Until its SUBACK: whether the broker took it. A refused one is never restored. */
   state: "pending" | "confirmed" | "refused";
@@ -45,6 +49,7 @@ export class HandlerTable {
   set(filter: string, handler: Handler): HandlerEntry {
     const entry: HandlerEntry = {
       filter,
+      bytes: UTF8.encode(filter),
       handler,
       state: "pending",
       previous: this.entries.get(filter),
@@ -116,7 +121,7 @@ export class HandlerTable {
   match(topic: Uint8Array | string): Handler[] {
     const found: Handler[] = [];
     for (const entry of this.entries.values()) {
-      if (topicMatches(entry.filter, topic)) found.push(entry.handler);
+      if (topicMatches(entry.bytes, topic)) found.push(entry.handler);
     }
     return found;
   }

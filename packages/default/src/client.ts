@@ -151,7 +151,7 @@ export class MQTTClient extends RobustClient {
    * await client.unsubscribe("home/+/light");
    */
   override async unsubscribe(topic: string): Promise<void> {
-    this.checkUnsubscribe(topic);
+    // No handler is ever kept under an invalid filter; robust refuses the filter itself.
     this.handlers.delete(topic);
     return super.unsubscribe(topic);
   }
@@ -167,7 +167,8 @@ export class MQTTClient extends RobustClient {
 
   /** A subscription the broker refused to renew after a reconnect leaves no handler behind. */
   protected override subscriptionRefused(topic: string): void {
-    this.handlers.delete(topic);
+    // A subscribe(topic, handler) still awaiting its own SUBACK keeps its new handler.
+    this.handlers.forget(topic);
   }
 
   /**

@@ -86,6 +86,16 @@ export class HandlerTable {
   }
 
   /**
+   * Removes this filter's handler unless a registration is still pending its SUBACK (that one
+   * decides for itself): for a subscription the broker refused to renew.
+   * @example
+   * table.forget("a/#");
+   */
+  forget(filter: string): void {
+    if (this.entries.get(filter)?.state !== "pending") this.entries.delete(filter);
+  }
+
+  /**
    * The handler registered for exactly this filter (no wildcard matching).
    * @example
    * table.get("a/#");

@@ -152,4 +152,17 @@ describe("HandlerTable", () => {
     t.revert(first);
     expect(t.get("a")).toBe(later);
   });
+
+  it("forget() removes a confirmed handler but leaves one still awaiting its SUBACK", () => {
+    const t = new HandlerTable();
+    t.confirm(t.set("a", noop));
+    t.forget("a");
+    expect(t.has("a")).toBe(false);
+    const pending = t.set("b", noop);
+    t.forget("b");
+    expect(t.get("b")).toBe(noop);
+    t.confirm(pending);
+    t.forget("b");
+    expect(t.has("b")).toBe(false);
+  });
 });

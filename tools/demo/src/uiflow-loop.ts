@@ -62,7 +62,7 @@ export async function runUiflowLoop(options: UiflowLoopOptions = {}): Promise<Ui
     drops: 0,
     reconnects: 0,
   };
-  let restarted: "no" | "restarting" | "yes" = "no";
+  let restarted: "no" | "restarting" | "yes" | `restart failed: ${string}` = "no";
 
   // def mqtt_m5_button_event(data): … data[0] is the topic, data[1] the message
   function mqtt_m5_button_event(data: [Uint8Array, Uint8Array]): void {
@@ -110,10 +110,16 @@ export async function runUiflowLoop(options: UiflowLoopOptions = {}): Promise<Ui
       if (restarted === "no" && result.buttons.length >= restartAfter) {
         restarted = "restarting";
         log(`${result.buttons.length} messages in: restarting the broker`);
-        broker.restart().then(() => {
-          restarted = "yes";
-          log("broker is back (no sessions, no subscriptions)");
-        });
+        broker.restart().then(
+          () => {
+            restarted = "yes";
+            log("broker is back (no sessions, no subscriptions)");
+          },
+          (err: unknown) => {
+            // The loop's deadline reports it; the restart state says where it stopped.
+            restarted = `restart failed: ${String(err)}`;
+          },
+        );
       }
       if (result.buttons.length >= target && result.afterRestart > 0) break;
       if (Date.now() > deadline) {

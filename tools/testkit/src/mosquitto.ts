@@ -252,7 +252,8 @@ class MosquittoProcess implements Mosquitto {
       writeFileSync(this.configFile, config({ dir, port, tlsPort, options }), { mode: 0o644 });
       dirs.add(this.dir);
     }
-    const mark = this.log.length;
+    // This start's own output: an offset into the capped log would break past LOG_LIMIT.
+    let output = "";
     const child = spawn(this.bin, ["-c", this.configFile], {
       cwd: this.dir,
       stdio: ["ignore", "pipe", "pipe"],
@@ -263,23 +264,18 @@ class MosquittoProcess implements Mosquitto {
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
-        reject(
-          new Error(`mosquitto not ready after ${READY_TIMEOUT_MS} ms:\n${this.log.slice(mark)}`),
-        );
+        reject(new Error(`mosquitto not ready after ${READY_TIMEOUT_MS} ms:\n${output}`));
       }, READY_TIMEOUT_MS);
-      const onData = () => {
-        if (/ running\s*$/m.test(this.log.slice(mark))) {
+      const onData = (chunk: Buffer | string) => {
+        output += String(chunk);
+        if (/ running\s*$/m.test(output)) {
           cleanup();
           resolve();
         }
       };
       const onExit = (code: number | null, signal: string | null) => {
         cleanup();
-        reject(
-          new Error(
-            `mosquitto exited (${signal ?? code}) before it was ready:\n${this.log.slice(mark)}`,
-          ),
-        );
+        reject(new Error(`mosquitto exited (${signal ?? code}) before it was ready:\n${output}`));
       };
       const onError = (err: Error) => {
         cleanup();
@@ -297,7 +293,7 @@ class MosquittoProcess implements Mosquitto {
       child.once("exit", onExit);
       child.once("error", onError);
     });
-    // Registered after the ready listeners so append() runs first for each chunk.
+    // logs(): the last LOG_LIMIT characters of everything the broker printed.
     child.stdout?.prependListener("data", (b: Buffer) => this.append(b.toString()));
     child.stderr?.prependListener("data", (b: Buffer) => this.append(b.toString()));
     try {

@@ -9,7 +9,10 @@ export interface CodecErrorCodes {
   readonly PACKET_TOO_LARGE: "ERR_PACKET_TOO_LARGE";
   /** Reserved fixed-header flags wrong, or DUP on a QoS 0 PUBLISH. */
   readonly BAD_FLAGS: "ERR_BAD_FLAGS";
-  /** A field or the whole packet is shorter or longer than its contents say. */
+  /**
+   * A field or the whole packet is shorter or longer than its contents say: fixed-size packets
+   * of the wrong size, `decode` input that is not exactly one packet, a SUBACK without codes.
+   */
   readonly BAD_LENGTH: "ERR_BAD_LENGTH";
   /** Packet type 0 or 15, or an unknown `type` given to encode. */
   readonly UNKNOWN_TYPE: "ERR_UNKNOWN_TYPE";
@@ -17,7 +20,7 @@ export interface CodecErrorCodes {
   readonly BAD_QOS: "ERR_BAD_QOS";
   /** Packet id missing, 0, out of range, or present on a QoS 0 PUBLISH. */
   readonly BAD_PACKET_ID: "ERR_BAD_PACKET_ID";
-  /** Ill-formed UTF-8, a surrogate code point, or U+0000. */
+  /** Ill-formed UTF-8, a surrogate code point, or U+0000 in a string; a lone surrogate in a string payload. */
   readonly BAD_UTF8: "ERR_BAD_UTF8";
   /** A string field is longer than 65,535 bytes. */
   readonly STRING_TOO_LONG: "ERR_STRING_TOO_LONG";

@@ -1,3 +1,4 @@
+export { encodeAck } from "./ack.js";
 export { decode } from "./decode.js";
 export { Decoder, type DecoderOptions } from "./decoder.js";
 export { DISCONNECT, encode, encodePublish, PINGREQ, PINGRESP } from "./encode.js";
@@ -22,5 +23,7 @@ export {
   type UnsubscribeInput,
   type UnsubscribePacket,
 } from "./packet-types.js";
+export { setDup, setPacketId } from "./publish-frame.js";
+export { validateString } from "./string.js";
 export { topicMatches, validateTopicFilter, validateTopicName } from "./topic.js";
 export { MAX_REMAINING_LENGTH } from "./varint.js";

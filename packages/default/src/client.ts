@@ -13,9 +13,12 @@
  * `messages()` reader loses nothing.
  */
 import {
-  InvalidArgumentError,
+  checkSubscribe,
+  describe,
+  fail,
   type MessageCallback,
   type MessageInfo,
+  mustBe,
   MQTTClient as RobustClient,
   type MQTTClientOptions as RobustOptions,
 } from "@umqtt/robust";
@@ -43,9 +46,9 @@ export interface MQTTClientOptions extends Omit<RobustOptions, "sslParams"> {
  * while (true) await client.checkMsg();
  */
 export class MQTTClient extends RobustClient {
-  private readonly handlers = new HandlerTable();
-  private fallback: MessageCallback | undefined;
-  readonly #router: MessageCallback = (topic, msg, info) => this.route(topic, msg, info);
+  readonly #handlers: HandlerTable;
+  #fallback: MessageCallback | undefined;
+  readonly #router: MessageCallback = (topic, msg, info) => this.#route(topic, msg, info);
 
   /**
    * Reads the certificate files named in `sslParams` now (an unreadable file throws
@@ -57,9 +60,24 @@ export class MQTTClient extends RobustClient {
    * });
    */
   constructor(clientId: string, server: string, options: MQTTClientOptions = {}) {
-    super(clientId, server, withTls(options));
+    // Created before super(): the layer's callbacks reach the table and the fallback from there.
+    const handlers = new HandlerTable();
+    const routes = { fallback: false };
+    super(clientId, server, withTls(options), {
+      // The router is always installed, but it only "takes" messages when a handler or the
+      // fallback would receive them: otherwise the no-deadlock pump would acknowledge and drop
+      // messages that a `messages()` reader is waiting for.
+      takesMessages: () => handlers.size > 0 || routes.fallback,
+      // A refused renewal leaves no handler behind; one still awaiting its own SUBACK stays.
+      subscriptionRefused: (topic) => handlers.forget(topic),
+    });
+    this.#handlers = handlers;
+    this.#routes = routes;
     super.setCallback(this.#router);
   }
+
+  /** Whether a fallback callback is set, shared with the layer's `takesMessages`. */
+  readonly #routes: { fallback: boolean };
 
   /**
    * Sets the callback for messages that no per-topic handler matches (the fallback). Unlike
@@ -70,16 +88,8 @@ export class MQTTClient extends RobustClient {
   override setCallback(cb: MessageCallback): void {
     super.setCallback(cb); // validates it
     super.setCallback(this.#router);
-    this.fallback = cb;
-  }
-
-  /**
-   * The router is always installed, but it only "takes" messages when a handler or the fallback
-   * would receive them: otherwise the no-deadlock pump would acknowledge and drop messages that
-   * a `messages()` reader is waiting for.
-   */
-  protected override takesMessages(): boolean {
-    return this.handlers.size > 0 || this.fallback !== undefined;
+    this.#fallback = cb;
+    this.#routes.fallback = true;
   }
 
   /**
@@ -109,36 +119,36 @@ export class MQTTClient extends RobustClient {
   ): Promise<number> {
     if (typeof handlerOrQos === "function") {
       const q = qos ?? 0;
-      this.checkSubscribe(topic, q);
+      checkSubscribe(topic, q);
       // Active from the moment the SUBSCRIBE goes out: a broker may deliver (retained)
       // messages before or together with the SUBACK [MQTT-3.8.4], and none may be lost.
-      const entry = this.handlers.set(topic, handlerOrQos);
+      const entry = this.#handlers.set(topic, handlerOrQos);
       try {
         const granted = await super.subscribe(topic, q);
-        this.handlers.confirm(entry);
+        this.#handlers.confirm(entry);
         return granted;
       } catch (err) {
-        this.handlers.revert(entry);
+        this.#handlers.revert(entry);
         throw err;
       }
     }
     let q: unknown = qos ?? 0;
     if (typeof handlerOrQos === "number") {
       if (qos !== undefined) {
-        throw new InvalidArgumentError(
-          `subscribe(handler): must be a function, got ${describe(handlerOrQos)} (QoS given twice?)`,
+        fail(
+          "subscribe(handler)",
+          `must be a function, got ${describe(handlerOrQos)} (QoS given twice?)`,
         );
       }
       q = handlerOrQos;
     } else if (handlerOrQos !== undefined && handlerOrQos !== null) {
-      throw new InvalidArgumentError(
-        `subscribe(handler): must be a function ([topic, msg]) => …, got ${describe(handlerOrQos)}`,
-      );
+      mustBe("subscribe(handler)", "a function ([topic, msg]) => …", handlerOrQos);
     }
-    this.checkSubscribe(topic, q);
-    if (!this.fallback && !this.handlers.has(topic)) {
-      throw new InvalidArgumentError(
-        `subscribe(handler): no handler for ${JSON.stringify(topic)} and no setCallback() callback, so nothing could receive its messages; use subscribe(topic, handler, qos)`,
+    checkSubscribe(topic, q);
+    if (!this.#fallback && !this.#handlers.has(topic)) {
+      fail(
+        "subscribe(handler)",
+        `no handler for ${JSON.stringify(topic)} and no setCallback() callback, so nothing could receive its messages; use subscribe(topic, handler, qos)`,
       );
     }
     return super.subscribe(topic, q as 0 | 1);
@@ -152,7 +162,7 @@ export class MQTTClient extends RobustClient {
    */
   override async unsubscribe(topic: string): Promise<void> {
     // No handler is ever kept under an invalid filter; robust refuses the filter itself.
-    this.handlers.delete(topic);
+    this.#handlers.delete(topic);
     return super.unsubscribe(topic);
   }
 
@@ -162,13 +172,7 @@ export class MQTTClient extends RobustClient {
    * console.log(client.handledTopics()); // ["home/+/light", "cmd/#"]
    */
   handledTopics(): string[] {
-    return [...this.handlers.filters()];
-  }
-
-  /** A subscription the broker refused to renew after a reconnect leaves no handler behind. */
-  protected override subscriptionRefused(topic: string): void {
-    // A subscribe(topic, handler) still awaiting its own SUBACK keeps its new handler.
-    this.handlers.forget(topic);
+    return [...this.#handlers.filters()];
   }
 
   /**
@@ -178,9 +182,9 @@ export class MQTTClient extends RobustClient {
    * surfaces from the waitMsg()/checkMsg() that dispatched the message, which is then not
    * acknowledged.
    */
-  private route(topic: Uint8Array, msg: Uint8Array, info: MessageInfo): void | Promise<void> {
-    const matched = this.handlers.match(topic);
-    if (matched.length === 0) return this.fallback?.(topic, msg, info);
+  #route(topic: Uint8Array, msg: Uint8Array, info: MessageInfo): void | Promise<void> {
+    const matched = this.#handlers.match(topic);
+    if (matched.length === 0) return this.#fallback?.(topic, msg, info);
     return runAll(matched, topic, msg);
   }
 }
@@ -190,8 +194,9 @@ function withTls(options: MQTTClientOptions): RobustOptions {
     return options as RobustOptions;
   }
   if (!options.ssl) {
-    throw new InvalidArgumentError(
-      "MQTTClient(options.sslParams): TLS settings given, but options.ssl is not set; add ssl: true (umqtt would silently connect without TLS)",
+    fail(
+      "MQTTClient(options.sslParams)",
+      "TLS settings given, but options.ssl is not set; add ssl: true (umqtt would silently connect without TLS)",
     );
   }
   return { ...options, sslParams: tlsOptions(options.sslParams) };
@@ -244,10 +249,4 @@ function combine(errors: unknown[], topic: Uint8Array): unknown {
     errors,
     `${errors.length} handlers threw for topic ${JSON.stringify(new TextDecoder().decode(topic))}`,
   );
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null || typeof value !== "object") return String(value);
-  return `a ${value.constructor?.name ?? "object"}`;
 }

@@ -12,7 +12,7 @@ import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import * as tls from "node:tls";
-import { InvalidArgumentError } from "@umqtt/robust";
+import { describe, InvalidArgumentError, fail as refuse } from "@umqtt/robust";
 
 /** Whether the server certificate is verified: `"required"` (default) or `"none"` (explicit opt-out). */
 export type CertReqs = "required" | "none";
@@ -52,21 +52,14 @@ const REFUSED: Record<string, string> = {
   cafile_data: "use cadata (PEM text)",
 };
 
+/** Fails naming `MQTTClient(options.sslParams.<key>)`. */
 function fail(key: string, rule: string): never {
-  throw new InvalidArgumentError(`${WHERE}.${key}): ${rule}`);
-}
-
-function show(value: unknown): string {
-  if (typeof value === "string")
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (value instanceof Uint8Array) return `a Uint8Array(${value.length})`;
-  return value === null || typeof value !== "object"
-    ? String(value)
-    : `a ${value.constructor?.name ?? "object"}`;
+  return refuse(`${WHERE}.${key})`, rule);
 }
 
 function readFile(key: string, path: string): Buffer {
-  if (typeof path !== "string" || path === "") fail(key, `must be a file path, got ${show(path)}`);
+  if (typeof path !== "string" || path === "")
+    fail(key, `must be a file path, got ${describe(path)}`);
   try {
     return readFileSync(path);
   } catch (err) {
@@ -123,7 +116,7 @@ function caPem(key: string, bytes: Uint8Array | string, origin: string): string 
 function pemInput(key: string, value: unknown): Buffer | string {
   if (value instanceof Uint8Array) return Buffer.from(value);
   if (typeof value !== "string" || value === "")
-    fail(key, `must be a file path, got ${show(value)}`);
+    fail(key, `must be a file path, got ${describe(value)}`);
   if (value.startsWith("-----BEGIN")) return value; // PEM text: cannot be a path
   return readFile(key, value);
 }
@@ -132,7 +125,7 @@ function alias<T>(params: Record<string, unknown>, camel: string, snake: string)
   const a = params[camel];
   const b = params[snake];
   if (a !== undefined && b !== undefined && a !== b) {
-    fail(camel, `${camel} ${show(a)} and its alias ${snake} ${show(b)} disagree; give one`);
+    fail(camel, `${camel} ${describe(a)} and its alias ${snake} ${describe(b)} disagree; give one`);
   }
   return (a ?? b) as T | undefined;
 }
@@ -150,7 +143,7 @@ function alias<T>(params: Record<string, unknown>, camel: string, snake: string)
 export function tlsOptions(params: SslParams): tls.ConnectionOptions {
   if (params === null || typeof params !== "object") {
     throw new InvalidArgumentError(
-      `MQTTClient(options.sslParams): must be an object, got ${show(params)}`,
+      `MQTTClient(options.sslParams): must be an object, got ${describe(params)}`,
     );
   }
   const p = params as Record<string, unknown>;
@@ -179,11 +172,11 @@ export function tlsOptions(params: SslParams): tls.ConnectionOptions {
     if (typeof cadata === "string" && !cadata.includes("-----BEGIN") && existsSync(cadata)) {
       fail(
         "cadata",
-        `is the CA certificate's PEM text, not a path (M5Stack's umqtt read it as one); use cafile: ${show(cadata)}`,
+        `is the CA certificate's PEM text, not a path (M5Stack's umqtt read it as one); use cafile: ${describe(cadata)}`,
       );
     }
     if (typeof cadata !== "string" && !(cadata instanceof Uint8Array)) {
-      fail("cadata", `must be PEM text or bytes, got ${show(cadata)}`);
+      fail("cadata", `must be PEM text or bytes, got ${describe(cadata)}`);
     }
     ca.push(caPem("cadata", cadata, "the text"));
   }
@@ -209,7 +202,7 @@ export function tlsOptions(params: SslParams): tls.ConnectionOptions {
   const hostname = alias<string>(p, "serverHostname", "server_hostname");
   if (hostname !== undefined) {
     if (typeof hostname !== "string" || hostname === "")
-      fail("serverHostname", `must be a host name, got ${show(hostname)}`);
+      fail("serverHostname", `must be a host name, got ${describe(hostname)}`);
     if (isIP(hostname) === 0) out.servername = hostname;
     else {
       // No SNI for an address (RFC 6066 §3): an empty servername sends none, even when the
@@ -227,12 +220,12 @@ export function tlsOptions(params: SslParams): tls.ConnectionOptions {
   else if (reqs === 2) reqs = "required";
   if (reqs !== undefined) {
     if (reqs !== "required" && reqs !== "none")
-      fail("certReqs", `must be "required" or "none", got ${show(reqs)}`);
+      fail("certReqs", `must be "required" or "none", got ${describe(reqs)}`);
     const verify = reqs === "required";
     if (rest.rejectUnauthorized !== undefined && rest.rejectUnauthorized !== verify) {
       fail(
         "certReqs",
-        `${show(reqs)} contradicts rejectUnauthorized: ${String(rest.rejectUnauthorized)}; give one`,
+        `${describe(reqs)} contradicts rejectUnauthorized: ${String(rest.rejectUnauthorized)}; give one`,
       );
     }
     out.rejectUnauthorized = verify;

@@ -1,27 +1,36 @@
 /**
  * Design: umqtt.robust's contract on top of the simple client — the same API, and network
- * faults do not surface. One supervisor (`reconnect()` run by `ensureReconnecting`) redials
- * whenever the connection is lost while the client is wanted; operations wait for it:
- * - QoS 1 publishes stay in the session's in-flight table across connections and are re-sent
- *   first after the CONNACK, in order, with DUP = 1 and their original ids;
- * - with no session on the broker, every active subscription is re-subscribed before that;
- * - publishes made while down wait in a bounded {@link OfflineQueue};
+ * faults do not surface. It extends the base only through the layer contract: the base keeps
+ * QoS 1 publishes in its session across connections (re-sent first after the CONNACK, in
+ * order, DUP = 1, original ids) and tells this layer when a connection comes and goes; the
+ * {@link Supervisor} decides whether to redial and parks what is made while down:
+ * - with no session on the broker, every active subscription is re-subscribed first;
+ * - publishes made while down wait in a bounded offline queue;
  * - subscribe, unsubscribe, waitMsg and messages() retry once the client is back.
- * Errors that a reconnect cannot cure (bad arguments, CONNACK 1/2/4/5, SUBACK 0x80) reject.
+ * Whether an error is retried is the error's own `retryable`. Errors that a reconnect cannot
+ * cure (bad arguments, CONNACK 1/2/4/5, SUBACK 0x80) reject.
  */
 import {
+  type Core,
+  checkFilter,
+  checkInteger,
+  checkPublish,
+  checkSubscribe,
   ErrorCode,
-  InvalidArgumentError,
   isConnectionError,
+  isRetryable,
+  type Layer,
   type Message,
   MQTTException,
   MqttClientError,
-  RequestKind,
+  mustBe,
+  notConnected,
   MQTTClient as SimpleClient,
   type MQTTClientOptions as SimpleOptions,
 } from "@umqtt/simple";
 import { backoffDelay, MAX_TIMER_MS } from "./backoff.js";
-import { type OfflinePolicy, OfflineQueue } from "./offline-queue.js";
+import type { OfflinePolicy } from "./offline-queue.js";
+import { clientClosed, Supervisor } from "./supervisor.js";
 
 /** Options of the robust client: the simple client's, plus reconnect and offline settings. */
 export interface MQTTClientOptions extends SimpleOptions {
@@ -39,13 +48,23 @@ export interface MQTTClientOptions extends SimpleOptions {
   offlinePolicy?: OfflinePolicy;
 }
 
+/** The layer contract as robust extends it for the layer above (default). */
+export interface RobustLayer extends Layer {
+  /** A subscription the broker refused to renew after a reconnect (it is forgotten). */
+  subscriptionRefused?(topic: string, err: MQTTException): void;
+}
+
+const OPTION_KEYS = [
+  "debug",
+  "reconnectDelay",
+  "maxReconnectDelay",
+  "maxReconnectAttempts",
+  "maxOfflineQueue",
+  "offlinePolicy",
+];
+
 // How long one checkMsg() attempt waits for a reconnect before moving on.
 const CHECK_WAIT_MS = 250;
-
-interface Waiter {
-  resolve(): void;
-  reject(err: Error): void;
-}
 
 /**
  * MQTT client that survives network faults: same API as `@umqtt/simple`'s, with automatic
@@ -60,51 +79,67 @@ interface Waiter {
 export class MQTTClient extends SimpleClient {
   /** umqtt.robust's DEBUG: when true, `log()` prints. */
   debug: boolean;
-  private readonly baseDelay: number;
-  private readonly maxDelay: number;
-  private readonly maxAttempts: number;
-  private readonly offline: OfflineQueue;
+  readonly #baseDelay: number;
+  readonly #maxDelay: number;
+  readonly #maxAttempts: number;
+  readonly #supervisor: Supervisor;
+  readonly #core: Core;
   /** Active subscriptions (filter → QoS), re-subscribed when the broker lost the session. */
-  protected readonly subscriptions = new Map<string, 0 | 1>();
+  readonly #subscriptions = new Map<string, 0 | 1>();
   /** The latest subscribe() per filter: an unsubscribe() or a newer subscribe() supersedes it. */
-  private readonly subscribeCalls = new Map<string, object>();
-  private upWaiters: Waiter[] = [];
-  private wanted = false;
-  private closing = false;
-  private reconnecting = false;
-  private connecting = 0;
-  /** Counts disconnect() calls: a connect attempt that outlives one must not revive the client. */
-  private closes = 0;
-  private resubscribeUnconfirmed = false;
-  private cancelDelay: (() => void) | undefined;
-  /** When the current connection's CONNACK came (0: not connected). */
-  private upSince = 0;
-  /** Connections in a row that died young: each counts as a failed reconnect attempt. */
-  private youngDeaths = 0;
-  private lastSessionPresent = false;
+  readonly #subscribeCalls = new Map<string, object>();
+  readonly #upper: RobustLayer;
+  #resubscribeUnconfirmed = false;
 
-  constructor(clientId: string, server: string, options: MQTTClientOptions = {}) {
-    super(clientId, server, options);
-    this.debug = options.debug ?? false;
-    if (typeof this.debug !== "boolean") {
-      throw invalid("debug", "a boolean", this.debug);
-    }
-    this.baseDelay = delayOption(options.reconnectDelay ?? 2000, "reconnectDelay");
-    this.maxDelay = delayOption(options.maxReconnectDelay ?? 60_000, "maxReconnectDelay");
-    const attempts = options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
+  /**
+   * @param layer how an upper layer (default) extends this client; see simple's `Layer`.
+   * @example
+   * const client = new MQTTClient("gateway-7", "broker.local", { reconnectDelay: 500, debug: true });
+   */
+  constructor(
+    clientId: string,
+    server: string,
+    options: MQTTClientOptions = {},
+    layer: RobustLayer = {},
+  ) {
+    // The layer's callbacks reach this instance through `self`: `this` exists only after super().
+    const self: { client?: MQTTClient; core?: Core } = {};
+    super(clientId, server, options, {
+      optionKeys: [...OPTION_KEYS, ...(layer.optionKeys ?? [])],
+      keepPublishes: true,
+      attach: (core) => {
+        self.core = core;
+      },
+      up: (sessionPresent) => self.client!.#up(sessionPresent),
+      down: (err) => self.client!.#down(err),
+      takesMessages: layer.takesMessages,
+    });
+    self.client = this;
+    this.#core = self.core!;
+    this.#upper = layer;
+    const o = options;
+    this.debug = o.debug ?? false;
+    if (typeof this.debug !== "boolean") mustBe(option("debug"), "a boolean", this.debug);
+    this.#baseDelay = delayOption(o.reconnectDelay ?? 2000, "reconnectDelay");
+    this.#maxDelay = delayOption(o.maxReconnectDelay ?? 60_000, "maxReconnectDelay");
+    const attempts = o.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
     if (attempts !== Number.POSITIVE_INFINITY && !(Number.isInteger(attempts) && attempts >= 1)) {
-      throw invalid("maxReconnectAttempts", "an integer ≥ 1 (or Infinity)", attempts);
+      mustBe(option("maxReconnectAttempts"), "an integer ≥ 1 (or Infinity)", attempts);
     }
-    this.maxAttempts = attempts;
-    const limit = options.maxOfflineQueue ?? 1000;
+    this.#maxAttempts = attempts;
+    const limit = o.maxOfflineQueue ?? 1000;
     if (!Number.isInteger(limit) || limit < 0) {
-      throw invalid("maxOfflineQueue", "an integer ≥ 0", limit);
+      mustBe(option("maxOfflineQueue"), "an integer ≥ 0", limit);
     }
-    const policy = options.offlinePolicy ?? "drop-oldest";
+    const policy = o.offlinePolicy ?? "drop-oldest";
     if (policy !== "drop-oldest" && policy !== "reject") {
-      throw invalid("offlinePolicy", '"drop-oldest" or "reject"', policy);
+      mustBe(option("offlinePolicy"), '"drop-oldest" or "reject"', policy);
     }
-    this.offline = new OfflineQueue(limit, policy);
+    this.#supervisor = new Supervisor({
+      youngMs: this.#baseDelay,
+      maxOffline: limit,
+      offlinePolicy: policy,
+    });
   }
 
   /**
@@ -115,14 +150,15 @@ export class MQTTClient extends SimpleClient {
    * if (!(await client.connect(false))) await client.subscribe("cmd/#", 1);
    */
   override async connect(cleanSession = true, timeout?: number): Promise<boolean> {
-    this.closing = false;
+    const s = this.#supervisor;
+    s.closed = false;
     // A reconnect waiting out its backoff gives way to this connect.
-    this.cancelDelay?.();
-    const closes = this.closes;
-    this.connecting++;
+    s.cancelDelay?.();
+    const generation = s.generation;
+    s.connects++;
     try {
       const sessionPresent = await super.connect(cleanSession, timeout);
-      if (this.closes !== closes) {
+      if (s.generation !== generation) {
         // disconnect() ran while this connect() was settling (its CONNACK already read): the
         // client stays closed.
         await super.disconnect();
@@ -131,13 +167,12 @@ export class MQTTClient extends SimpleClient {
           "disconnect() was called while connecting",
         );
       }
-      this.wanted = true;
+      s.wanted = true;
       return sessionPresent;
     } finally {
-      this.connecting--;
-      // A connection lost while connect() was still settling found `connecting > 0` and did
-      // not start the supervisor: start it now.
-      this.ensureReconnecting();
+      s.connects--;
+      // A connection lost while connect() was still settling did not start the loop: now.
+      this.#ensureReconnecting();
     }
   }
 
@@ -148,11 +183,8 @@ export class MQTTClient extends SimpleClient {
    * await client.disconnect();
    */
   override async disconnect(): Promise<void> {
-    this.closing = true;
-    this.wanted = false;
-    this.closes++;
-    this.cancelDelay?.();
-    // Simple's disconnect() ends in connectionLost(), which fails everything still waiting.
+    this.#supervisor.close();
+    // The base's disconnect() ends in this layer's down(), which fails everything still waiting.
     await super.disconnect();
   }
 
@@ -164,15 +196,16 @@ export class MQTTClient extends SimpleClient {
    * class MyClient extends MQTTClient { override async reconnect() { led.on(); try { return await super.reconnect(); } finally { led.off(); } } }
    */
   async reconnect(): Promise<boolean> {
-    const closes = this.closes;
+    const s = this.#supervisor;
+    const generation = s.generation;
     // Connections that keep dying young (a broker that accepts, then drops us: a duplicate
     // client id, an ACL) count as failed attempts, so their redials back off too: no
     // reconnect storm. One quick drop still gets umqtt's immediate first redial.
-    let attempt = Math.max(0, this.youngDeaths - 1);
+    let attempt = Math.max(0, s.youngDeaths - 1);
     let lastError: unknown;
     for (;;) {
       if (attempt > 0) {
-        if (attempt >= this.maxAttempts) {
+        if (attempt >= this.#maxAttempts) {
           throw new MqttClientError(
             ErrorCode.RECONNECT_FAILED,
             `gave up reconnecting after ${attempt} failed attempts`,
@@ -181,15 +214,15 @@ export class MQTTClient extends SimpleClient {
         }
         await this.delay(attempt);
       }
-      if (this.closing || this.closes !== closes) {
+      if (s.closed || s.generation !== generation) {
         throw new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() stopped reconnecting");
       }
       // The application connected by itself meanwhile: its connection stands.
-      if (this.isConnected() || this.connecting > 0) return this.lastSessionPresent;
+      if (this.isConnected() || s.connects > 0) return s.sessionPresent;
       try {
         return await this.connect(false);
       } catch (err) {
-        if (this.closing || this.closes !== closes || !curable(err)) throw err;
+        if (s.closed || s.generation !== generation || !curable(err)) throw err;
         this.log(true, err);
         lastError = err;
         attempt++;
@@ -204,14 +237,16 @@ export class MQTTClient extends SimpleClient {
    * class FixedDelay extends MQTTClient { override delay() { return new Promise<void>((r) => setTimeout(r, 2000)); } }
    */
   delay(attempt: number): Promise<void> {
-    const ms = backoffDelay(attempt, this.baseDelay, this.maxDelay);
+    const s = this.#supervisor;
+    const ms = backoffDelay(attempt, this.#baseDelay, this.#maxDelay);
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
+        if (s.cancelDelay === done) s.cancelDelay = undefined;
         resolve();
       }
-      this.cancelDelay = done;
+      s.cancelDelay = done;
     });
   }
 
@@ -243,13 +278,13 @@ export class MQTTClient extends SimpleClient {
     for (;;) {
       if (!this.isConnected()) {
         // Bad arguments are refused now, never queued.
-        this.preparePublish(topic, msg, retain, qos);
-        await this.waitOffline(qos);
+        checkPublish(topic, msg, retain, qos);
+        await this.#park(qos);
       }
       try {
         return await super.publish(topic, msg, retain, qos);
       } catch (err) {
-        if (!this.retryable(err)) throw this.unretried(err);
+        if (!this.#retryable(err)) throw this.#unretried(err);
       }
     }
   }
@@ -261,20 +296,20 @@ export class MQTTClient extends SimpleClient {
    * await client.subscribe("cmd/#", 1);
    */
   override async subscribe(topic: string, qos: 0 | 1 = 0): Promise<number> {
-    this.checkSubscribe(topic, qos);
+    checkSubscribe(topic, qos);
     const call = {};
-    this.subscribeCalls.set(topic, call);
+    this.#subscribeCalls.set(topic, call);
     for (;;) {
-      await this.whenConnected();
+      await this.#whenConnected("subscribe()");
       try {
         const granted = await super.subscribe(topic, qos);
         // Remembered for renewal unless unsubscribe() (or a newer subscribe) came meanwhile.
-        if (this.subscribeCalls.get(topic) === call) this.subscriptions.set(topic, qos);
+        if (this.#subscribeCalls.get(topic) === call) this.#subscriptions.set(topic, qos);
         return granted;
       } catch (err) {
-        if (!this.retryable(err)) {
-          if (this.subscribeCalls.get(topic) === call) this.subscribeCalls.delete(topic);
-          throw this.unretried(err);
+        if (!this.#retryable(err)) {
+          if (this.#subscribeCalls.get(topic) === call) this.#subscribeCalls.delete(topic);
+          throw this.#unretried(err);
         }
       }
     }
@@ -287,15 +322,15 @@ export class MQTTClient extends SimpleClient {
    * await client.unsubscribe("cmd/#");
    */
   override async unsubscribe(topic: string): Promise<void> {
-    this.checkUnsubscribe(topic);
-    this.subscriptions.delete(topic);
-    this.subscribeCalls.delete(topic);
+    checkFilter(topic, "unsubscribe(topic)");
+    this.#subscriptions.delete(topic);
+    this.#subscribeCalls.delete(topic);
     for (;;) {
-      await this.whenConnected();
+      await this.#whenConnected("unsubscribe()");
       try {
         return await super.unsubscribe(topic);
       } catch (err) {
-        if (!this.retryable(err)) throw this.unretried(err);
+        if (!this.#retryable(err)) throw this.#unretried(err);
       }
     }
   }
@@ -310,8 +345,8 @@ export class MQTTClient extends SimpleClient {
       try {
         return await super.waitMsg();
       } catch (err) {
-        if (!this.retryable(err)) throw this.unretried(err);
-        await this.whenConnected();
+        if (!this.#retryable(err)) throw this.#unretried(err);
+        await this.#whenConnected("waitMsg()");
       }
     }
   }
@@ -324,17 +359,13 @@ export class MQTTClient extends SimpleClient {
    * while (true) { await client.checkMsg(); await work(); }
    */
   override async checkMsg(attempts = 2): Promise<number | null> {
-    if (!Number.isInteger(attempts) || attempts < 1) {
-      throw new InvalidArgumentError(
-        `checkMsg(attempts): must be an integer ≥ 1, got ${shown(attempts)}`,
-      );
-    }
+    checkInteger(attempts, "checkMsg(attempts)", 1, Number.MAX_SAFE_INTEGER);
     for (; attempts > 0; attempts--) {
       try {
         return await super.checkMsg();
       } catch (err) {
-        if (!this.retryable(err)) throw this.unretried(err);
-        await this.whenConnected(CHECK_WAIT_MS);
+        if (!this.#retryable(err)) throw this.#unretried(err);
+        await this.#whenConnected("checkMsg()", CHECK_WAIT_MS);
       }
     }
     return null;
@@ -348,6 +379,7 @@ export class MQTTClient extends SimpleClient {
    */
   override messages(): AsyncIterableIterator<Message> {
     const inner = super.messages();
+    const s = this.#supervisor;
     const iterator: AsyncIterableIterator<Message> = {
       [Symbol.asyncIterator]: () => iterator,
       next: async () => {
@@ -355,13 +387,13 @@ export class MQTTClient extends SimpleClient {
           try {
             return await inner.next();
           } catch (err) {
-            if (this.closing) return { done: true, value: undefined };
-            if (!this.retryable(err)) throw this.unretried(err);
+            if (s.closed) return { done: true, value: undefined };
+            if (!this.#retryable(err)) throw this.#unretried(err);
             try {
-              await this.whenConnected();
+              await this.#whenConnected("messages()");
             } catch (closed) {
               // disconnect() while waiting for the reconnect ends the iteration.
-              if (this.closing) return { done: true, value: undefined };
+              if (s.closed) return { done: true, value: undefined };
               throw closed;
             }
           }
@@ -372,58 +404,38 @@ export class MQTTClient extends SimpleClient {
     return iterator;
   }
 
-  // ---- session hooks ----------------------------------------------------------------------
+  // ---- the layer contract ------------------------------------------------------------------
 
-  /** A renewed subscription was refused after a reconnect (the ACL changed); it is forgotten. */
-  protected subscriptionRefused(_topic: string, _err: MQTTException): void {}
-
-  protected override keepsRequestsOffline(): boolean {
-    return true;
+  /** After CONNACK: re-subscribe (no session) before the base re-sends, then release the parked. */
+  #up(sessionPresent: boolean): void {
+    if (!sessionPresent || this.#resubscribeUnconfirmed) this.#resubscribe();
+    this.#supervisor.up(sessionPresent);
   }
 
-  /** After CONNACK: re-subscribe (no session), re-send unacked QoS 1, then release the waiters. */
-  protected override sessionStarted(sessionPresent: boolean): void {
-    super.sessionStarted(sessionPresent);
-    this.upSince = performance.now();
-    this.lastSessionPresent = sessionPresent;
-    if (!sessionPresent || this.resubscribeUnconfirmed) this.resubscribe();
-    this.resendUnacked();
-    this.offline.release();
-    for (const waiter of this.upWaiters.splice(0)) waiter.resolve();
-  }
-
-  /** Keeps QoS 1 publishes for re-sending; requests that the caller retries reject. */
-  protected override connectionLost(err: MqttClientError): void {
-    if (this.upSince) {
-      const lived = performance.now() - this.upSince;
-      this.youngDeaths = lived < this.baseDelay ? this.youngDeaths + 1 : 0;
-      this.upSince = 0;
-    }
-    if (this.closing || !isConnectionError(err)) return this.fail(err);
-    if (err.code === ErrorCode.INBOX_OVERFLOW) {
-      // Self-inflicted and not cured by reconnecting (the broker would resend the same flood):
-      // everything waiting learns why, instead of a silent retry loop.
-      this.log(false, err);
-      this.fail(err);
-      return this.ensureReconnecting();
-    }
+  /** The connection ended: fail what cannot wait for the next one, and redial. */
+  #down(err: MqttClientError): void {
+    const s = this.#supervisor;
+    s.lost();
+    if (s.closed) return this.#fail(err);
+    // Not curable by reconnecting (an inbox overflow): everything waiting learns why, instead
+    // of a silent retry loop; the client still reconnects.
+    if (!isRetryable(err)) this.#fail(err);
     // Once per lost connection, whoever was waiting (a failed attempt: reconnect() logs it).
-    if (this.connecting === 0) this.log(false, err);
-    this.inflight.rejectRequests(err, [RequestKind.SUBSCRIBE, RequestKind.UNSUBSCRIBE]);
-    this.ensureReconnecting();
+    if (s.connects === 0) this.log(false, err);
+    if (isConnectionError(err)) this.#ensureReconnecting();
   }
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private resubscribe(): void {
-    if (this.subscriptions.size === 0) return;
-    this.resubscribeUnconfirmed = true;
-    const renewals = [...this.subscriptions].map(([topic, qos]) =>
+  #resubscribe(): void {
+    if (this.#subscriptions.size === 0) return;
+    this.#resubscribeUnconfirmed = true;
+    const renewals = [...this.#subscriptions].map(([topic, qos]) =>
       super.subscribe(topic, qos).catch((err: unknown) => {
         // A refusal now (ACL changed) drops the subscription; anything else retries next time.
         if (err instanceof MQTTException) {
-          this.subscriptions.delete(topic);
-          this.subscriptionRefused(topic, err);
+          this.#subscriptions.delete(topic);
+          this.#upper.subscriptionRefused?.(topic, err);
         }
         this.log(true, err);
         throw err;
@@ -431,43 +443,37 @@ export class MQTTClient extends SimpleClient {
     );
     Promise.all(renewals).then(
       () => {
-        this.resubscribeUnconfirmed = false;
+        this.#resubscribeUnconfirmed = false;
       },
       () => {},
     );
   }
 
-  private retryable(err: unknown): boolean {
-    return isConnectionError(err) && err.code !== ErrorCode.INBOX_OVERFLOW && !this.closing;
+  #retryable(err: unknown): boolean {
+    return isRetryable(err) && !this.#supervisor.closed;
   }
 
   /** What an operation that will not retry rejects with: after disconnect(), ERR_CLIENT_CLOSED. */
-  private unretried(err: unknown): unknown {
-    return this.closing && isConnectionError(err) ? clientClosed(err) : err;
+  #unretried(err: unknown): unknown {
+    return this.#supervisor.closed && isConnectionError(err) ? clientClosed(err) : err;
   }
 
-  private ensureReconnecting(): void {
-    if (
-      this.reconnecting ||
-      this.closing ||
-      !this.wanted ||
-      this.connecting > 0 ||
-      this.isConnected()
-    )
-      return;
-    this.reconnecting = true;
-    const closes = this.closes;
+  #ensureReconnecting(): void {
+    const s = this.#supervisor;
+    if (!s.shouldLoop(this.isConnected())) return;
+    s.looping = true;
+    const generation = s.generation;
     this.reconnect().then(
       () => {
-        this.reconnecting = false;
+        s.looping = false;
         // The new connection may already be gone again (dropped right after its CONNACK).
-        this.ensureReconnecting();
+        this.#ensureReconnecting();
       },
       (err: unknown) => {
-        this.reconnecting = false;
+        s.looping = false;
         // A loop outlived by disconnect() + connect() must not fail the new session's work.
-        if (this.closes !== closes) return this.ensureReconnecting();
-        this.fail(err instanceof Error ? err : new Error(String(err)));
+        if (s.generation !== generation) return this.#ensureReconnecting();
+        this.#fail(err instanceof Error ? err : new Error(String(err)));
       },
     );
   }
@@ -476,85 +482,52 @@ export class MQTTClient extends SimpleClient {
    * Resolves once connected. Rejects when the client was never connected (call `connect()`
    * first), is closed, or reconnecting gives up. With `timeout`, resolves after it anyway.
    */
-  private whenConnected(timeout?: number): Promise<void> {
+  #whenConnected(where: string, timeout?: number): Promise<unknown> {
+    const s = this.#supervisor;
     if (this.isConnected()) return Promise.resolve();
-    if (this.closing) return Promise.reject(clientClosed());
-    if (!this.wanted) return Promise.reject(this.notConnectedYet());
-    return new Promise<void>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const waiter: Waiter = { resolve: done, reject };
-      this.upWaiters.push(waiter);
-      this.ensureReconnecting();
-      if (timeout !== undefined) {
-        timer = setTimeout(() => {
-          const at = this.upWaiters.indexOf(waiter);
-          if (at >= 0) this.upWaiters.splice(at, 1);
-          resolve();
-        }, timeout);
-      }
-    });
+    if (s.closed) return Promise.reject(clientClosed());
+    if (!s.wanted) return Promise.reject(notConnected(where));
+    const up = timeout === undefined ? s.waiters.wait() : s.waiters.waitAtMost(timeout);
+    this.#ensureReconnecting();
+    return up;
   }
 
-  private waitOffline(qos: 0 | 1): Promise<void> {
-    if (this.closing) return Promise.reject(clientClosed());
-    if (!this.wanted) return Promise.reject(this.notConnectedYet());
+  /** Parks a publish made while down until the next connection. */
+  #park(qos: 0 | 1): Promise<void> {
+    const s = this.#supervisor;
+    if (s.closed) return Promise.reject(clientClosed());
+    if (!s.wanted) return Promise.reject(notConnected("publish()"));
     return new Promise<void>((resolve, reject) => {
-      const loser = this.offline.add({ qos, resolve, reject });
+      const loser = s.offline.add({ qos, resolve, reject });
       loser?.reject(
         new MqttClientError(
           ErrorCode.OFFLINE_QUEUE_FULL,
-          `publish(): the offline queue is full (${this.offline.limit} publishes waiting, policy "${this.offline.policy}"); this publish was not sent`,
+          `publish(): the offline queue is full (${s.offline.limit} publishes waiting, policy "${s.offline.policy}"); this publish was not sent`,
         ),
       );
-      this.ensureReconnecting();
+      this.#ensureReconnecting();
     });
   }
 
-  private notConnectedYet(): MqttClientError {
-    return this.notConnected("not connected yet: call connect() first");
-  }
-
   /** Fails everything that waits on a connection. */
-  private fail(err: Error): void {
+  #fail(err: Error): void {
     // The error itself (e.g. MQTTException 4 from a reconnect), never a wrapper: every
     // pending operation rejects with the same class and code.
-    this.inflight.rejectRequests(err);
-    this.inflight.rejectWaiters(err);
-    this.offline.rejectAll(err);
-    for (const waiter of this.upWaiters.splice(0)) waiter.reject(err);
+    this.#core.fail(err);
+    this.#supervisor.fail(err);
   }
 }
 
 /** Failures a new connection can cure: network errors and CONNACK 3 (server unavailable). */
 function curable(err: unknown): boolean {
-  return isConnectionError(err) || (err instanceof MQTTException && err.code === 3);
+  return isRetryable(err) || (err instanceof MQTTException && err.code === 3);
 }
+
+const option = (name: string): string => `MQTTClient(options.${name})`;
 
 function delayOption(value: unknown, name: string): number {
   if (typeof value !== "number" || !(value > 0) || value > MAX_TIMER_MS) {
-    throw invalid(name, `a number of milliseconds from 1 to ${MAX_TIMER_MS}`, value);
+    mustBe(option(name), `a number of milliseconds from 1 to ${MAX_TIMER_MS}`, value);
   }
   return value;
-}
-
-function invalid(name: string, what: string, value: unknown): InvalidArgumentError {
-  return new InvalidArgumentError(
-    `MQTTClient(options.${name}): must be ${what}, got ${shown(value)}`,
-  );
-}
-
-/** A value as an error message shows it: strings quoted, so "5" and 5 differ. */
-function shown(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
-/** The error of an operation that disconnect() ended. */
-function clientClosed(cause?: unknown): MqttClientError {
-  return new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()", {
-    cause,
-  });
 }

@@ -6,20 +6,32 @@ export type {
   Transport,
   TransportFactory,
 } from "@umqtt/simple";
+// The layer contract, passed on for @umqtt/default (applications do not need these).
 export {
   ConnectionError,
+  type Core,
+  checkBoolean,
+  checkFilter,
+  checkInteger,
+  checkSubscribe,
+  describe,
   ErrorCode,
+  fail,
   InvalidArgumentError,
   isConnectionError,
+  isRetryable,
+  type Layer,
   MemoryConnection,
   MemoryServer,
   MQTTException,
   MqttClientError,
+  mustBe,
   topicMatches,
   validateTopicFilter,
 } from "@umqtt/simple";
 export { backoffDelay } from "./backoff.js";
-export type { MQTTClientOptions } from "./client.js";
+export type { MQTTClientOptions, RobustLayer } from "./client.js";
 export { MQTTClient } from "./client.js";
 export type { OfflineEntry, OfflinePolicy } from "./offline-queue.js";
 export { OfflineQueue } from "./offline-queue.js";
+export type { Clock, SupervisorState } from "./supervisor.js";

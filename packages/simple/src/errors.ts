@@ -23,7 +23,7 @@ export interface ErrorCodes {
   readonly KEEPALIVE_TIMEOUT: "ERR_KEEPALIVE_TIMEOUT";
   /** The broker broke MQTT 3.1.1 (malformed packet, QoS 2 delivery, unexpected packet). */
   readonly PROTOCOL: "ERR_PROTOCOL";
-  /** Messages piled up past the hard cap while nobody could take them. */
+  /** Messages piled up past the hard cap while nobody could take them (not retryable: the broker would resend the same flood). */
   readonly INBOX_OVERFLOW: "ERR_INBOX_OVERFLOW";
   /** `disconnect()` was called while the operation was pending. */
   readonly CLIENT_CLOSED: "ERR_CLIENT_CLOSED";
@@ -76,6 +76,14 @@ export class MqttClientError extends Error {
     (this as { code: ErrorCode }).code = code;
     this.name = "MqttClientError";
   }
+
+  /**
+   * Whether a new connection may cure it — decided here, once: a {@link ConnectionError}, but
+   * not an inbox overflow (the broker would resend the same flood). robust retries exactly these.
+   */
+  get retryable(): boolean {
+    return this instanceof ConnectionError && this.code !== ErrorCode.INBOX_OVERFLOW;
+  }
 }
 
 /** A bad argument: names the argument and the rule it broke. Nothing was sent. */
@@ -88,7 +96,8 @@ export class InvalidArgumentError extends MqttClientError {
 
 /**
  * The connection failed or is gone: closed, timed out, dead by keepalive, or broken by a
- * protocol violation. Reconnecting may cure it.
+ * protocol violation. Reconnecting may cure it: this class is what makes an error retryable
+ * (robust retries these and only these).
  */
 export class ConnectionError extends MqttClientError {
   override name = "ConnectionError";
@@ -123,7 +132,25 @@ function describeRefusal(code: number): string {
   return `MQTTException ${code}: the broker refused the connection (CONNACK ${code}: ${reason})`;
 }
 
-/** True for the errors that a reconnect can cure. */
+/** True for the connection's failures (see {@link MqttClientError.retryable} for what a reconnect cures). */
 export function isConnectionError(err: unknown): err is ConnectionError {
   return err instanceof ConnectionError;
+}
+
+/** True for the errors that a reconnect can cure. */
+export function isRetryable(err: unknown): err is ConnectionError {
+  return err instanceof MqttClientError && err.retryable;
+}
+
+/**
+ * The error of a call that needs a connection: `cause` is why the last one ended, if any.
+ * @example
+ * throw notConnected("publish()", lastClose); // publish(): not connected (connection closed by the peer)
+ */
+export function notConnected(where: string, cause?: Error): ConnectionError {
+  return new ConnectionError(
+    ErrorCode.NOT_CONNECTED,
+    `${where}: not connected${cause ? ` (${cause.message})` : "; call connect() first"}`,
+    { cause },
+  );
 }

@@ -4,17 +4,19 @@
  * decides to pause the socket (soft limit) or to close the connection (hard cap).
  */
 
+import type { QoS } from "@umqtt/codec";
+
 /** A received PUBLISH as it waits in the inbox. */
 export interface Incoming {
   /** First header byte (0x30 | dup << 3 | qos << 1 | retain): what waitMsg() returns. */
   readonly first: number;
   readonly topic: Uint8Array;
   readonly payload: Uint8Array;
-  readonly qos: 0 | 1;
+  readonly qos: QoS;
   readonly retain: boolean;
   readonly dup: boolean;
   readonly pid: number;
-  /** The connection it arrived on: a PUBACK is only sent on that same connection. */
+  /** The connection it arrived on (a session epoch): a PUBACK is only sent on that one. */
   readonly epoch: number;
 }
 

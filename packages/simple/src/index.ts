@@ -1,17 +1,34 @@
 export type { QoS } from "@umqtt/codec";
 export { topicMatches, validateTopicFilter } from "@umqtt/codec";
-export type { Message, MessageCallback, MessageInfo, MQTTClientOptions } from "./client.js";
 export { MQTTClient } from "./client.js";
+export type { Message, MessageCallback, MessageInfo } from "./delivery.js";
 export {
   ConnectionError,
   ErrorCode,
   InvalidArgumentError,
   isConnectionError,
+  isRetryable,
   MQTTException,
   MqttClientError,
+  notConnected,
 } from "./errors.js";
-export { RequestKind } from "./inflight.js";
+// The layer contract (ARCHITECTURE.md): how @umqtt/robust and @umqtt/default extend this
+// client. Applications do not need these.
+export type { Core, Layer } from "./layer.js";
 export { MemoryConnection, MemoryServer } from "./memory.js";
+export type { MQTTClientOptions } from "./options.js";
+export { checkOptionKeys } from "./options.js";
 export type { SocketOptions } from "./socket.js";
 export { socketTransport } from "./socket.js";
 export type { Transport, TransportEvents, TransportFactory } from "./transport.js";
+export {
+  checkBoolean,
+  checkFilter,
+  checkInteger,
+  checkPublish,
+  checkSubscribe,
+  describe,
+  fail,
+  mustBe,
+} from "./validate.js";
+export { Waiters } from "./waiters.js";

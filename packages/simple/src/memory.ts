@@ -9,6 +9,8 @@ import type { Transport, TransportEvents, TransportFactory } from "./transport.j
 export class MemoryConnection {
   /** Every chunk the client wrote, in order. */
   readonly written: Uint8Array[] = [];
+  /** Every chunk the client was handed (read), in order. */
+  readonly delivered: Uint8Array[] = [];
   readonly #listeners = new Set<(bytes: Uint8Array) => void>();
   #pending: Uint8Array[] = [];
   #writable = true;
@@ -75,7 +77,9 @@ export class MemoryConnection {
 
   #deliver(): void {
     while (!this.closed && !this.#clientPaused && this.#pending.length > 0) {
-      this.events.data(this.#pending.shift()!);
+      const chunk = this.#pending.shift()!;
+      this.delivered.push(chunk);
+      this.events.data(chunk);
     }
   }
 }

@@ -1,8 +1,14 @@
 /**
  * Argument checks: each failure is an {@link InvalidArgumentError} naming the call, the
- * argument and the rule, thrown before anything is written.
+ * argument and the rule, thrown before anything is written. Shared with the layers above
+ * (part of the layer contract), so every layer words a rule the same way.
  */
-import { MqttCodecError, validateTopicFilter, validateTopicName } from "@umqtt/codec";
+import {
+  MqttCodecError,
+  validateString,
+  validateTopicFilter,
+  validateTopicName,
+} from "@umqtt/codec";
 import { InvalidArgumentError } from "./errors.js";
 
 export function fail(where: string, rule: string): never {
@@ -67,6 +73,32 @@ export function checkDuration(value: unknown, where: string): number {
   return value;
 }
 
+/** Checks publish() arguments without encoding anything. */
+export function checkPublish(topic: unknown, msg: unknown, retain: unknown, qos: unknown): void {
+  checkTopic(topic, "publish(topic)");
+  checkBytes(msg, "publish(msg)");
+  checkBoolean(retain, "publish(retain)");
+  checkQos01(qos, "publish(qos)");
+}
+
+/** Checks subscribe() arguments. */
+export function checkSubscribe(topic: unknown, qos: unknown): void {
+  checkFilter(topic, "subscribe(topic)");
+  checkQos01(qos, "subscribe(qos)");
+}
+
+/** Checks an MQTT string field (client id, user name: UTF-8, ≤ 65535 bytes) or binary (`binary`). */
+export function checkString(value: unknown, where: string, binary = false): void {
+  checkBytes(value, where);
+  codecRule(where, () => validateString(value, "the value", binary));
+}
+
+/**
+ * A value as an error message shows it: strings quoted (so "5" and 5 differ) and cut at 40
+ * characters, bytes by their length, objects by their class.
+ * @example
+ * mustBe("publish(qos)", "0 or 1", "1"); // publish(qos): must be 0 or 1, got "1"
+ */
 export function describe(value: unknown): string {
   if (typeof value === "string")
     return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);

@@ -1,0 +1,316 @@
+/**
+ * Design: the MQTT session rules as one pure class (rumqttc's state.rs): packet ids, the
+ * in-flight table and its publish window, the QoS 1 and QoS 2 flows in both directions, and what
+ * is re-sent, in which order, when a connection is accepted. It takes the application's
+ * requests and the broker's packets and returns the frames to write; received messages go to
+ * its {@link Inbox}; requests settle through the callbacks they carry. No sockets, no timers:
+ * the client writes what it returns, and decides when the connection is up or down.
+ *
+ * Outbound QoS 2 (method of [MQTT-4.3.3]): PUBLISH → PUBREC → PUBREL → PUBCOMP; the request
+ * keeps its PUBLISH frame throughout, so a session the broker lost can start the flow again.
+ * Inbound QoS 2: a pid is remembered from its PUBLISH until its PUBREL, so a re-sent PUBLISH is
+ * never delivered twice; the PUBREC goes out once the application took the message.
+ */
+import { encodeAck, type Packet, type QoS, setDup, setPacketId } from "@umqtt/codec";
+import { ConnectionError, ErrorCode, MQTTException } from "./errors.js";
+import type { Inbox, Incoming } from "./inbox.js";
+import { Waiters } from "./waiters.js";
+
+/** What a request is: its packet type code. */
+export const RequestKind = { PUBLISH: 3, SUBSCRIBE: 8, UNSUBSCRIBE: 10 } as const;
+export type RequestKind = (typeof RequestKind)[keyof typeof RequestKind];
+
+/** How a request ends: resolved with the granted QoS (SUBSCRIBE) or 0, or rejected. */
+export interface Settle {
+  resolve(value: number): void;
+  reject(err: Error): void;
+}
+
+/** Where a request stands. */
+const UNSENT = 0; // recorded while offline: written after the next CONNACK
+const SENT = 1; // written; awaiting PUBACK / PUBREC / SUBACK / UNSUBACK
+const RELEASED = 2; // QoS 2: PUBREC came, PUBREL written; awaiting PUBCOMP
+
+interface Request extends Settle {
+  readonly kind: RequestKind;
+  /** The encoded packet (a PUBLISH is re-sent from it). */
+  readonly frame: Uint8Array;
+  /** PUBLISH: its QoS; SUBSCRIBE: how many filters it carries (one SUBACK code each). */
+  readonly n: number;
+  stage: typeof UNSENT | typeof SENT | typeof RELEASED;
+}
+
+const MAX_PID = 65535;
+/** Marks an inbound QoS 2 pid whose PUBREC was sent: the PUBREL is awaited. */
+const RECEIVED = true;
+
+/** The client's MQTT session: ids, in-flight requests, inbound QoS 2 state, received messages. */
+export class Session {
+  readonly inbox: Inbox;
+  /** Requests awaiting their acknowledgement, oldest first (Map order is insertion order). */
+  readonly #requests = new Map<number, Request>();
+  /** Inbound QoS 2 pids until their PUBREL: the message while the application has not taken it. */
+  readonly #received = new Map<number, Incoming | typeof RECEIVED>();
+  readonly #slots = new Waiters();
+  #publishes = 0;
+  #lastPid = 0;
+  #window: number;
+  /** Counts accepted connections: a PUBACK is only sent on the connection its PUBLISH came on. */
+  epoch = 0;
+  /** Between an accepted CONNACK and the end of that connection. */
+  online = false;
+
+  /**
+   * @param window QoS 1 and 2 publishes awaiting their acknowledgement at once (`maxInflight`).
+   * @example
+   * const session = new Session(32, new Inbox(1000, 1 << 20));
+   */
+  constructor(window: number, inbox: Inbox) {
+    this.#window = window;
+    this.inbox = inbox;
+  }
+
+  /** Requests awaiting an acknowledgement (publishes, subscribes, unsubscribes). */
+  get size(): number {
+    return this.#requests.size;
+  }
+
+  /** The publish window; lowered by a server's Receive Maximum, never below what is in flight. */
+  get window(): number {
+    return this.#window;
+  }
+
+  set window(n: number) {
+    this.#window = n;
+    while (this.#publishes < this.#window && this.#slots.resolveNext()) this.#publishes++;
+  }
+
+  /** Next free packet id after the last one handed out; wraps after 65535 and skips 0. */
+  allocate(): number {
+    if (this.#requests.size >= MAX_PID) throw new RangeError("all 65535 packet ids are in flight");
+    let pid = this.#lastPid;
+    do pid = pid === MAX_PID ? 1 : pid + 1;
+    while (this.#requests.has(pid));
+    this.#lastPid = pid;
+    return pid;
+  }
+
+  /**
+   * Takes a window slot for a QoS 1/2 publish: `undefined` when one is free now (no promise on
+   * the fast path), else a promise that resolves in call order.
+   */
+  acquireSlot(): Promise<void> | undefined {
+    if (this.#slots.length === 0 && this.#publishes < this.#window) {
+      this.#publishes++;
+      return undefined;
+    }
+    return this.#slots.wait();
+  }
+
+  /** Gives a slot back (its publish was acknowledged or never sent); the next waiter gets it. */
+  releaseSlot(): void {
+    // Over a window that shrank (Receive Maximum), the slot is not handed on.
+    if (this.#publishes > this.#window || !this.#slots.resolveNext()) this.#publishes--;
+  }
+
+  /**
+   * Records a request under `pid` until its acknowledgement. A PUBLISH frame gets the pid
+   * written into it. Returns the frame to write now, or `undefined` while offline (a PUBLISH is
+   * then written after the next CONNACK).
+   */
+  request(
+    kind: RequestKind,
+    pid: number,
+    frame: Uint8Array,
+    n: number,
+    settle: Settle,
+  ): Uint8Array | undefined {
+    if (kind === RequestKind.PUBLISH) setPacketId(frame, pid);
+    const stage = this.online ? SENT : UNSENT;
+    this.#requests.set(pid, {
+      kind,
+      frame,
+      n,
+      stage,
+      resolve: settle.resolve,
+      reject: settle.reject,
+    });
+    return stage === SENT ? frame : undefined;
+  }
+
+  /**
+   * Takes one packet from the broker (anything but CONNACK). Returns the frame to write in
+   * answer, if any; a received PUBLISH goes to the inbox. Throws a {@link ConnectionError}
+   * (`ERR_PROTOCOL`) when the packet breaks the protocol: the connection must then close.
+   */
+  handle(packet: Packet): Uint8Array | undefined {
+    switch (packet.type) {
+      case "publish":
+        return this.#publish(packet);
+      case "puback":
+        this.#complete(packet.packetId, 1)?.resolve(0);
+        return undefined;
+      case "pubrec":
+        return this.#pubrec(packet.packetId);
+      case "pubcomp":
+        if (this.#expect(packet.packetId, RequestKind.PUBLISH, 2)?.stage === SENT) {
+          return violation("PUBCOMP before PUBREC");
+        }
+        this.#complete(packet.packetId, 2)?.resolve(0);
+        return undefined;
+      case "pubrel":
+        // [MQTT-4.3.3-2] answered even for an unknown pid: the broker's flow must end
+        this.#received.delete(packet.packetId);
+        return encodeAck("pubcomp", packet.packetId);
+      case "suback": {
+        const request = this.#expect(packet.packetId, RequestKind.SUBSCRIBE);
+        if (!request) return undefined;
+        if (packet.returnCodes.length !== request.n) {
+          return violation(
+            `SUBACK with ${packet.returnCodes.length} return codes for a SUBSCRIBE of ${request.n} filters [MQTT-3.8.4-5]`,
+          );
+        }
+        this.#requests.delete(packet.packetId);
+        const code = packet.returnCodes[0]!;
+        code === 0x80 ? request.reject(new MQTTException(0x80)) : request.resolve(code);
+        return undefined;
+      }
+      case "unsuback": {
+        const request = this.#expect(packet.packetId, RequestKind.UNSUBSCRIBE);
+        if (!request) return undefined;
+        this.#requests.delete(packet.packetId);
+        request.resolve(0);
+        return undefined;
+      }
+      default:
+        return violation(`unexpected ${packet.type.toUpperCase()} from the broker`);
+    }
+  }
+
+  /**
+   * The application took `message`: returns the acknowledgement due now, if any — a PUBACK on
+   * the connection it came in on (QoS 1), a PUBREC (QoS 2, also on a later connection of the
+   * same session: the broker re-sends the PUBLISH there).
+   */
+  acknowledge(message: Incoming): Uint8Array | undefined {
+    if (message.qos === 1) {
+      return message.epoch === this.epoch && this.online
+        ? encodeAck("puback", message.pid)
+        : undefined;
+    }
+    if (message.qos !== 2 || this.#received.get(message.pid) !== message) return undefined;
+    this.#received.set(message.pid, RECEIVED);
+    // Offline: the broker re-sends the PUBLISH, which is then answered with this PUBREC.
+    return this.online ? encodeAck("pubrec", message.pid) : undefined;
+  }
+
+  /**
+   * A connection was accepted. Returns what must be written first, in the original order:
+   * every unacknowledged PUBLISH (DUP = 1 when it was written before [MQTT-3.3.1-1]) and, with
+   * the session present, the pending PUBRELs [MQTT-4.4.0-1]. Without a session on the broker
+   * the inbound QoS 2 state is dropped, and a QoS 2 publish awaiting its PUBCOMP starts over
+   * from its PUBLISH (the broker forgot it).
+   */
+  connected(sessionPresent: boolean): Uint8Array[] {
+    this.epoch++;
+    this.online = true;
+    if (!sessionPresent) this.#received.clear();
+    const out: Uint8Array[] = [];
+    for (const [pid, request] of this.#requests) {
+      if (request.stage === RELEASED && sessionPresent) {
+        out.push(encodeAck("pubrel", pid));
+        continue;
+      }
+      if (request.stage !== UNSENT) setDup(request.frame, true);
+      request.stage = SENT;
+      out.push(request.frame);
+    }
+    return out;
+  }
+
+  /**
+   * The connection ended. With `keepPublishes` (robust) QoS 1/2 publishes stay for the next
+   * connection and slot waiters keep waiting; every other request rejects with `err`.
+   */
+  disconnected(err: Error, keepPublishes: boolean): void {
+    this.online = false;
+    this.#rejectRequests(err, keepPublishes);
+    if (!keepPublishes) this.#slots.rejectAll(err);
+  }
+
+  /** Rejects every request and every publish waiting for a slot. */
+  fail(err: Error): void {
+    this.#rejectRequests(err, false);
+    this.#slots.rejectAll(err);
+  }
+
+  #publish(packet: Extract<Packet, { type: "publish" }>): Uint8Array | undefined {
+    const { qos } = packet;
+    const pid = packet.packetId ?? 0;
+    if (qos === 2) {
+      const seen = this.#received.get(pid);
+      // A re-sent PUBLISH for a pid awaiting its PUBREL is not delivered again; if its PUBREC
+      // was already sent (and lost), it is sent again.
+      if (seen === RECEIVED) return encodeAck("pubrec", pid);
+      if (seen !== undefined) return undefined;
+    }
+    const message: Incoming = {
+      first: 0x30 | (packet.dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0),
+      topic: packet.topic,
+      payload: packet.payload,
+      qos,
+      retain: packet.retain,
+      dup: packet.dup,
+      pid,
+      epoch: this.epoch,
+    };
+    if (qos === 2) this.#received.set(pid, message);
+    this.inbox.push(message);
+    return undefined;
+  }
+
+  #pubrec(pid: number): Uint8Array | undefined {
+    const request = this.#expect(pid, RequestKind.PUBLISH, 2);
+    if (request) request.stage = RELEASED;
+    // A duplicate PUBREC, or one for a flow already complete, is answered the same way.
+    return encodeAck("pubrel", pid);
+  }
+
+  /**
+   * The request an acknowledgement answers, if it is of that kind (and QoS); an unknown or
+   * mismatched pid — a late duplicate — is ignored.
+   */
+  #expect(pid: number, kind: RequestKind, qos = 0): Request | undefined {
+    const request = this.#requests.get(pid);
+    if (request?.kind !== kind || (kind === RequestKind.PUBLISH && request.n !== qos)) {
+      return undefined;
+    }
+    return request;
+  }
+
+  /** Removes the QoS `qos` PUBLISH that an ack for `pid` completes, and frees its slot. */
+  #complete(pid: number, qos: QoS): Request | undefined {
+    const request = this.#expect(pid, RequestKind.PUBLISH, qos);
+    if (!request) return undefined;
+    this.#requests.delete(pid);
+    this.releaseSlot();
+    return request;
+  }
+
+  #rejectRequests(err: Error, keepPublishes: boolean): void {
+    for (const [pid, request] of this.#requests) {
+      if (keepPublishes && request.kind === RequestKind.PUBLISH) continue;
+      this.#requests.delete(pid);
+      if (request.kind === RequestKind.PUBLISH) this.releaseSlot();
+      request.reject(err);
+    }
+  }
+}
+
+/** A protocol violation by the broker: the connection must close. */
+function violation(message: string): never {
+  throw new ConnectionError(
+    ErrorCode.PROTOCOL,
+    `protocol violation: ${message}; connection closed [MQTT-4.8.0-1]`,
+  );
+}

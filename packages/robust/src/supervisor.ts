@@ -48,8 +48,8 @@ export class Supervisor {
   cancelDelay: (() => void) | undefined;
   readonly #youngMs: number;
   readonly #now: Clock;
-  /** When the current connection's CONNACK came (0: none since the last loss). */
-  #upSince = 0;
+  /** When the current connection's CONNACK came (none since the last loss: undefined). */
+  #upSince: number | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#youngMs = options.youngMs;
@@ -80,10 +80,10 @@ export class Supervisor {
 
   /** The connection ended: returns whether it died young (a failed attempt in disguise). */
   lost(): boolean {
-    if (this.#upSince === 0) return false;
+    if (this.#upSince === undefined) return false;
     const young = this.#now() - this.#upSince < this.#youngMs;
     this.youngDeaths = young ? this.youngDeaths + 1 : 0;
-    this.#upSince = 0;
+    this.#upSince = undefined;
     return young;
   }
 

@@ -11,6 +11,7 @@ import {
   MQTTClient,
   type MQTTClientOptions,
 } from "../src/index.js";
+import { Supervisor } from "../src/supervisor.js";
 import { Broker, connected, FAST, settle, turns } from "./helpers.js";
 
 const clients: MQTTClient[] = [];
@@ -180,5 +181,66 @@ describe("subscriptions kept for renewal", () => {
     await next.accept(false); // no session: only remembered subscriptions are renewed
     await client.publish("probe", "x"); // written after any renewal
     expect((await next.next()).type).toBe("publish");
+  });
+});
+
+describe("the Supervisor's state (pure, injected clock)", () => {
+  const make = (now: () => number) =>
+    new Supervisor({ youngMs: 1000, maxOffline: 2, offlinePolicy: "reject", now });
+
+  it("reads as one value through a session's life", () => {
+    const s = make(() => 0);
+    expect(s.state(false)).toBe("idle");
+    s.connects++;
+    expect(s.state(false)).toBe("connecting");
+    s.connects--;
+    s.wanted = true;
+    expect(s.state(true)).toBe("up");
+    expect(s.state(false)).toBe("down");
+    s.cancelDelay = () => {};
+    expect(s.state(false)).toBe("backoff");
+    s.close();
+    expect(s.state(false)).toBe("closed");
+    expect(s.generation).toBe(1);
+    expect(s.shouldLoop(false)).toBe(false);
+  });
+
+  it("counts a connection that dies before youngMs as a failed attempt, and resets after one that lived", () => {
+    let t = 0;
+    const s = make(() => t);
+    s.up(true);
+    t = 999;
+    expect(s.lost()).toBe(true);
+    s.up(true);
+    t += 500;
+    expect(s.lost()).toBe(true);
+    expect(s.youngDeaths).toBe(2);
+    s.up(true);
+    t += 1000;
+    expect(s.lost()).toBe(false);
+    expect(s.youngDeaths).toBe(0);
+    // a loss without a connection in between is no death at all
+    expect(s.lost()).toBe(false);
+  });
+
+  it("releases the parked publishes and the waiters on up, in order", async () => {
+    const s = make(() => 0);
+    const order: string[] = [];
+    s.offline.add({ qos: 1, resolve: () => order.push("publish"), reject: () => {} });
+    const waiting = s.waiters.wait().then(() => order.push("waiter"));
+    s.up(false);
+    await waiting;
+    expect(order).toEqual(["publish", "waiter"]);
+    expect(s.sessionPresent).toBe(false);
+  });
+
+  it("fail() rejects everything parked", async () => {
+    const s = make(() => 0);
+    const rejected: string[] = [];
+    s.offline.add({ qos: 0, resolve: () => {}, reject: (e) => rejected.push(e.message) });
+    const waiting = s.waiters.wait().catch((e: Error) => rejected.push(e.message));
+    s.fail(new Error("gone"));
+    await waiting;
+    expect(rejected).toEqual(["gone", "gone"]);
   });
 });

@@ -392,3 +392,12 @@ describe("the messages() iterator", () => {
     expect(got).toEqual(["t/0", "t/1", "t/2", "t/3", "t/4", "t/5"]);
   });
 });
+
+describe("options", () => {
+  it("refuses an unknown option and accepts the lower layers' ones", () => {
+    expect(() => new MQTTClient("c", "h", { sslParam: {} } as never)).toThrow(
+      /unknown option "sslParam".*reconnectDelay/,
+    );
+    expect(() => new MQTTClient("c", "h", { reconnectDelay: 5, keepalive: 5 })).not.toThrow();
+  });
+});

@@ -23,45 +23,18 @@ import {
   type Message,
   MQTTException,
   MqttClientError,
-  mustBe,
-  notConnected,
   MQTTClient as SimpleClient,
-  type MQTTClientOptions as SimpleOptions,
 } from "@umqtt/simple";
-import { backoffDelay, MAX_TIMER_MS } from "./backoff.js";
-import type { OfflinePolicy } from "./offline-queue.js";
+import { backoffDelay } from "./backoff.js";
+import { type MQTTClientOptions, OPTION_KEYS, settingsOf } from "./options.js";
+import { Subscriptions } from "./subscriptions.js";
 import { clientClosed, Supervisor } from "./supervisor.js";
-
-/** Options of the robust client: the simple client's, plus reconnect and offline settings. */
-export interface MQTTClientOptions extends SimpleOptions {
-  /** Print reconnect activity through `log()` (umqtt.robust's DEBUG). Default false. */
-  debug?: boolean;
-  /** Backoff base in ms: the first retry waits up to this long (full jitter). Default 2000. */
-  reconnectDelay?: number;
-  /** Backoff cap in ms. Default 60 000. */
-  maxReconnectDelay?: number;
-  /** Failed attempts after which reconnecting gives up and pending work rejects. Default: never. */
-  maxReconnectAttempts?: number;
-  /** Publishes that may wait while disconnected. Default 1000. */
-  maxOfflineQueue?: number;
-  /** What a full offline queue does: drop the oldest QoS 0 publish (default) or reject the new one. QoS 1 is never dropped. */
-  offlinePolicy?: OfflinePolicy;
-}
 
 /** The layer contract as robust extends it for the layer above (default). */
 export interface RobustLayer extends Layer {
   /** A subscription the broker refused to renew after a reconnect (it is forgotten). */
   subscriptionRefused?(topic: string, err: MQTTException): void;
 }
-
-const OPTION_KEYS = [
-  "debug",
-  "reconnectDelay",
-  "maxReconnectDelay",
-  "maxReconnectAttempts",
-  "maxOfflineQueue",
-  "offlinePolicy",
-];
 
 // How long one checkMsg() attempt waits for a reconnect before moving on.
 const CHECK_WAIT_MS = 250;
@@ -84,12 +57,9 @@ export class MQTTClient extends SimpleClient {
   readonly #maxAttempts: number;
   readonly #supervisor: Supervisor;
   readonly #core: Core;
-  /** Active subscriptions (filter → QoS), re-subscribed when the broker lost the session. */
-  readonly #subscriptions = new Map<string, 0 | 1>();
-  /** The latest subscribe() per filter: an unsubscribe() or a newer subscribe() supersedes it. */
-  readonly #subscribeCalls = new Map<string, object>();
+  /** Active subscriptions, re-subscribed when the broker lost the session. */
+  readonly #subscriptions = new Subscriptions();
   readonly #upper: RobustLayer;
-  #resubscribeUnconfirmed = false;
 
   /**
    * @param layer how an upper layer (default) extends this client; see simple's `Layer`.
@@ -117,28 +87,15 @@ export class MQTTClient extends SimpleClient {
     self.client = this;
     this.#core = self.core!;
     this.#upper = layer;
-    const o = options;
-    this.debug = o.debug ?? false;
-    if (typeof this.debug !== "boolean") mustBe(option("debug"), "a boolean", this.debug);
-    this.#baseDelay = delayOption(o.reconnectDelay ?? 2000, "reconnectDelay");
-    this.#maxDelay = delayOption(o.maxReconnectDelay ?? 60_000, "maxReconnectDelay");
-    const attempts = o.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
-    if (attempts !== Number.POSITIVE_INFINITY && !(Number.isInteger(attempts) && attempts >= 1)) {
-      mustBe(option("maxReconnectAttempts"), "an integer ≥ 1 (or Infinity)", attempts);
-    }
-    this.#maxAttempts = attempts;
-    const limit = o.maxOfflineQueue ?? 1000;
-    if (!Number.isInteger(limit) || limit < 0) {
-      mustBe(option("maxOfflineQueue"), "an integer ≥ 0", limit);
-    }
-    const policy = o.offlinePolicy ?? "drop-oldest";
-    if (policy !== "drop-oldest" && policy !== "reject") {
-      mustBe(option("offlinePolicy"), '"drop-oldest" or "reject"', policy);
-    }
+    const o = settingsOf(options);
+    this.debug = o.debug;
+    this.#baseDelay = o.reconnectDelay;
+    this.#maxDelay = o.maxReconnectDelay;
+    this.#maxAttempts = o.maxReconnectAttempts;
     this.#supervisor = new Supervisor({
-      youngMs: this.#baseDelay,
-      maxOffline: limit,
-      offlinePolicy: policy,
+      youngMs: o.reconnectDelay,
+      maxOffline: o.maxOfflineQueue,
+      offlinePolicy: o.offlinePolicy,
     });
   }
 
@@ -297,18 +254,17 @@ export class MQTTClient extends SimpleClient {
    */
   override async subscribe(topic: string, qos: 0 | 1 = 0): Promise<number> {
     checkSubscribe(topic, qos);
-    const call = {};
-    this.#subscribeCalls.set(topic, call);
+    const call = this.#subscriptions.begin(topic);
     for (;;) {
       await this.#whenConnected("subscribe()");
       try {
         const granted = await super.subscribe(topic, qos);
         // Remembered for renewal unless unsubscribe() (or a newer subscribe) came meanwhile.
-        if (this.#subscribeCalls.get(topic) === call) this.#subscriptions.set(topic, qos);
+        this.#subscriptions.granted(topic, qos, call);
         return granted;
       } catch (err) {
         if (!this.#retryable(err)) {
-          if (this.#subscribeCalls.get(topic) === call) this.#subscribeCalls.delete(topic);
+          this.#subscriptions.refused(topic, call);
           throw this.#unretried(err);
         }
       }
@@ -323,8 +279,7 @@ export class MQTTClient extends SimpleClient {
    */
   override async unsubscribe(topic: string): Promise<void> {
     checkFilter(topic, "unsubscribe(topic)");
-    this.#subscriptions.delete(topic);
-    this.#subscribeCalls.delete(topic);
+    this.#subscriptions.forget(topic);
     for (;;) {
       await this.#whenConnected("unsubscribe()");
       try {
@@ -408,7 +363,12 @@ export class MQTTClient extends SimpleClient {
 
   /** After CONNACK: re-subscribe (no session) before the base re-sends, then release the parked. */
   #up(sessionPresent: boolean): void {
-    if (!sessionPresent || this.#resubscribeUnconfirmed) this.#resubscribe();
+    this.#subscriptions.renew(
+      sessionPresent,
+      (topic, qos) => super.subscribe(topic, qos),
+      (topic, err) => this.#upper.subscriptionRefused?.(topic, err),
+      (err) => this.log(true, err),
+    );
     this.#supervisor.up(sessionPresent);
   }
 
@@ -426,28 +386,6 @@ export class MQTTClient extends SimpleClient {
   }
 
   // ---- internals -----------------------------------------------------------------------------
-
-  #resubscribe(): void {
-    if (this.#subscriptions.size === 0) return;
-    this.#resubscribeUnconfirmed = true;
-    const renewals = [...this.#subscriptions].map(([topic, qos]) =>
-      super.subscribe(topic, qos).catch((err: unknown) => {
-        // A refusal now (ACL changed) drops the subscription; anything else retries next time.
-        if (err instanceof MQTTException) {
-          this.#subscriptions.delete(topic);
-          this.#upper.subscriptionRefused?.(topic, err);
-        }
-        this.log(true, err);
-        throw err;
-      }),
-    );
-    Promise.all(renewals).then(
-      () => {
-        this.#resubscribeUnconfirmed = false;
-      },
-      () => {},
-    );
-  }
 
   #retryable(err: unknown): boolean {
     return isRetryable(err) && !this.#supervisor.closed;
@@ -478,35 +416,17 @@ export class MQTTClient extends SimpleClient {
     );
   }
 
-  /**
-   * Resolves once connected. Rejects when the client was never connected (call `connect()`
-   * first), is closed, or reconnecting gives up. With `timeout`, resolves after it anyway.
-   */
   #whenConnected(where: string, timeout?: number): Promise<unknown> {
-    const s = this.#supervisor;
-    if (this.isConnected()) return Promise.resolve();
-    if (s.closed) return Promise.reject(clientClosed());
-    if (!s.wanted) return Promise.reject(notConnected(where));
-    const up = timeout === undefined ? s.waiters.wait() : s.waiters.waitAtMost(timeout);
-    this.#ensureReconnecting();
-    return up;
+    return this.#supervisor.whenUp(
+      where,
+      this.isConnected(),
+      () => this.#ensureReconnecting(),
+      timeout,
+    );
   }
 
-  /** Parks a publish made while down until the next connection. */
   #park(qos: 0 | 1): Promise<void> {
-    const s = this.#supervisor;
-    if (s.closed) return Promise.reject(clientClosed());
-    if (!s.wanted) return Promise.reject(notConnected("publish()"));
-    return new Promise<void>((resolve, reject) => {
-      const loser = s.offline.add({ qos, resolve, reject });
-      loser?.reject(
-        new MqttClientError(
-          ErrorCode.OFFLINE_QUEUE_FULL,
-          `publish(): the offline queue is full (${s.offline.limit} publishes waiting, policy "${s.offline.policy}"); this publish was not sent`,
-        ),
-      );
-      this.#ensureReconnecting();
-    });
+    return this.#supervisor.park(qos, () => this.#ensureReconnecting());
   }
 
   /** Fails everything that waits on a connection. */
@@ -521,13 +441,4 @@ export class MQTTClient extends SimpleClient {
 /** Failures a new connection can cure: network errors and CONNACK 3 (server unavailable). */
 function curable(err: unknown): boolean {
   return isRetryable(err) || (err instanceof MQTTException && err.code === 3);
-}
-
-const option = (name: string): string => `MQTTClient(options.${name})`;
-
-function delayOption(value: unknown, name: string): number {
-  if (typeof value !== "number" || !(value > 0) || value > MAX_TIMER_MS) {
-    mustBe(option(name), `a number of milliseconds from 1 to ${MAX_TIMER_MS}`, value);
-  }
-  return value;
 }

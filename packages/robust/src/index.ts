@@ -30,8 +30,9 @@ export {
   validateTopicFilter,
 } from "@umqtt/simple";
 export { backoffDelay } from "./backoff.js";
-export type { MQTTClientOptions, RobustLayer } from "./client.js";
+export type { RobustLayer } from "./client.js";
 export { MQTTClient } from "./client.js";
 export type { OfflineEntry, OfflinePolicy } from "./offline-queue.js";
 export { OfflineQueue } from "./offline-queue.js";
+export type { MQTTClientOptions } from "./options.js";
 export type { Clock, SupervisorState } from "./supervisor.js";

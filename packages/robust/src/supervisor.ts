@@ -12,7 +12,7 @@
  * "Connected" itself is the base client's fact (`isConnected()`), never copied here. Time comes
  * from an injected clock, so the young-death rule is testable without real time.
  */
-import { MqttClientError, Waiters } from "@umqtt/simple";
+import { ErrorCode, MqttClientError, notConnected, Waiters } from "@umqtt/simple";
 import { type OfflinePolicy, OfflineQueue } from "./offline-queue.js";
 
 /** What the supervisor is doing, as one value. */
@@ -100,6 +100,36 @@ export class Supervisor {
     return !this.looping && !this.closed && this.wanted && this.connects === 0 && !connected;
   }
 
+  /**
+   * Resolves once connected (`kick` starts a redial if none runs). Rejects when the client was
+   * never connected (call `connect()` first), is closed, or reconnecting gives up. With
+   * `timeout`, resolves after it anyway.
+   */
+  whenUp(where: string, connected: boolean, kick: () => void, timeout?: number): Promise<unknown> {
+    if (connected) return Promise.resolve();
+    if (this.closed) return Promise.reject(clientClosed());
+    if (!this.wanted) return Promise.reject(notConnected(where));
+    const up = timeout === undefined ? this.waiters.wait() : this.waiters.waitAtMost(timeout);
+    kick();
+    return up;
+  }
+
+  /** Parks a publish made while down until the next connection (bounded: see OfflineQueue). */
+  park(qos: 0 | 1, kick: () => void): Promise<void> {
+    if (this.closed) return Promise.reject(clientClosed());
+    if (!this.wanted) return Promise.reject(notConnected("publish()"));
+    return new Promise<void>((resolve, reject) => {
+      const loser = this.offline.add({ qos, resolve, reject });
+      loser?.reject(
+        new MqttClientError(
+          ErrorCode.OFFLINE_QUEUE_FULL,
+          `publish(): the offline queue is full (${this.offline.limit} publishes waiting, policy "${this.offline.policy}"); this publish was not sent`,
+        ),
+      );
+      kick();
+    });
+  }
+
   /** Rejects everything parked: queued publishes and callers waiting for a connection. */
   fail(err: Error): void {
     this.offline.rejectAll(err);
@@ -109,7 +139,7 @@ export class Supervisor {
 
 /** The error of an operation that disconnect() ended. */
 export function clientClosed(cause?: unknown): MqttClientError {
-  return new MqttClientError("ERR_CLIENT_CLOSED", "the client was closed by disconnect()", {
+  return new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()", {
     cause,
   });
 }

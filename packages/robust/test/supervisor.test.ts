@@ -132,6 +132,25 @@ describe("the application's own connect()", () => {
 });
 
 describe("options", () => {
+  it("refuses an unknown option, and accepts every robust one", () => {
+    const transport = new Broker().factory;
+    expect(() => new MQTTClient("c", "memory", { transport, reconectDelay: 5 } as never)).toThrow(
+      /unknown option "reconectDelay".*maxReconnectAttempts/,
+    );
+    expect(
+      () =>
+        new MQTTClient("c", "memory", {
+          transport,
+          debug: false,
+          reconnectDelay: 5,
+          maxReconnectDelay: 50,
+          maxReconnectAttempts: 3,
+          maxOfflineQueue: 10,
+          offlinePolicy: "reject",
+        }),
+    ).not.toThrow();
+  });
+
   const bad: [string, MQTTClientOptions, string][] = [
     ["a delay a timer cannot hold", { maxReconnectDelay: 2 ** 31 }, "options.maxReconnectDelay"],
     ["a delay given as a string", { reconnectDelay: "5" as unknown as number }, '"5"'],

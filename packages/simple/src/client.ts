@@ -12,6 +12,7 @@
 import { DISCONNECT, encode, encodePublish, type Packet, type QoS } from "@umqtt/codec";
 import { Connection, type ConnectionHandlers, deadLink } from "./connection.js";
 import { Delivery, type Message, type MessageCallback } from "./delivery.js";
+import { dial, superseded } from "./dial.js";
 import {
   ConnectionError,
   ErrorCode,
@@ -24,7 +25,7 @@ import {
 import { Inbox } from "./inbox.js";
 import type { Layer } from "./layer.js";
 import { type MQTTClientOptions, option, type Settings, settingsOf } from "./options.js";
-import { RequestKind, Session } from "./session.js";
+import { protocolError, RequestKind, Session } from "./session.js";
 import { socketTransport } from "./socket.js";
 import type { TransportFactory } from "./transport.js";
 import {
@@ -176,60 +177,35 @@ export class MQTTClient {
       ...this.#settings.credentials,
       ...(this.#will ? { will: this.#will } : {}),
     });
-    this.#conn?.close(
-      new ConnectionError(
-        ErrorCode.CONNECTION_CLOSED,
-        "a newer connect() superseded this connection",
-      ),
-    );
+    this.#conn?.close(superseded());
     const generation = ++this.#generation;
     const abort = new AbortController();
     this.#attempt = abort;
-    const timer = setTimeout(
-      () =>
-        abort.abort(
-          new ConnectionError(
-            ErrorCode.CONNECT_TIMEOUT,
-            `no CONNACK within ${ms} ms (connect timeout)`,
-          ),
-        ),
-      ms,
-    );
-    let conn: Connection | undefined;
-    let onAbort: (() => void) | undefined;
     try {
-      conn = await Connection.open(
-        this.#transportFactory,
-        this.#handlersFor(generation),
-        { maxPacketSize: this.#settings.maxPacketSize, keepalive: this.keepalive * 1000 },
-        abort.signal,
-      );
-      if (generation !== this.#generation) {
-        conn.close(
-          new ConnectionError(
-            ErrorCode.CONNECTION_CLOSED,
-            "a newer connect() superseded this connection",
+      return await dial(
+        abort,
+        ms,
+        (signal) =>
+          Connection.open(
+            this.#transportFactory,
+            this.#handlersFor(generation),
+            { maxPacketSize: this.#settings.maxPacketSize, keepalive: this.keepalive * 1000 },
+            signal,
           ),
-        );
-        throw conn.closedBy;
-      }
-      this.#conn = conn;
-      const accepted = new Promise<boolean>((resolve, reject) => {
-        this.#connack = { resolve, reject };
-      });
-      onAbort = () => conn?.close(abort.signal.reason);
-      abort.signal.addEventListener("abort", onAbort, { once: true });
-      conn.send(packet);
-      return await accepted;
-    } catch (err) {
-      if (abort.signal.aborted && err !== abort.signal.reason && !(err instanceof MQTTException)) {
-        throw abort.signal.reason;
-      }
-      throw err;
+        (conn) => {
+          if (generation !== this.#generation) {
+            conn.close(superseded());
+            throw conn.closedBy;
+          }
+          this.#conn = conn;
+          const accepted = new Promise<boolean>((resolve, reject) => {
+            this.#connack = { resolve, reject };
+          });
+          conn.send(packet);
+          return accepted;
+        },
+      );
     } finally {
-      clearTimeout(timer);
-      // Nothing of the connect attempt may stay reachable from the connection.
-      if (onAbort) abort.signal.removeEventListener("abort", onAbort);
       if (this.#attempt === abort) this.#attempt = undefined;
     }
   }
@@ -310,7 +286,7 @@ export class MQTTClient {
     // Lost while waiting for the slot: robust keeps it for the next connection.
     if (!session.online && !this.#layer.keepPublishes) {
       session.releaseSlot();
-      throw this.#notConnected("publish()");
+      throw notConnected("publish()", this.#lastClose);
     }
     await this.#request(RequestKind.PUBLISH, session.allocate(), frame, qos, true);
   }
@@ -418,12 +394,8 @@ export class MQTTClient {
   }
 
   #requireConnection(where: string): Connection {
-    if (!this.#session.online || !this.#conn) throw this.#notConnected(where);
+    if (!this.#session.online || !this.#conn) throw notConnected(where, this.#lastClose);
     return this.#conn;
-  }
-
-  #notConnected(where: string): ConnectionError {
-    return notConnected(where, this.#lastClose);
   }
 
   #onPacket(packet: Packet): void {
@@ -431,27 +403,20 @@ export class MQTTClient {
     if (packet.type === "connack") return this.#onConnack(packet.returnCode, packet.sessionPresent);
     let reply: Uint8Array | undefined;
     try {
-      // [MQTT-3.2.0-1] the broker's first packet is the CONNACK
-      if (!this.#session.online) {
-        throw protocolError(`${packet.type.toUpperCase()} before CONNACK [MQTT-3.2.0-1]`);
+      if (packet.type === "publish" && packet.qos === 2) {
+        throw protocolError("QoS 2 PUBLISH, but this client subscribes with QoS 0 or 1 only");
       }
-      if (packet.type === "pingresp") {
-        this.#pings.resolveNext();
-      } else {
-        if (packet.type === "publish" && packet.qos === 2) {
-          throw protocolError("QoS 2 PUBLISH, but this client subscribes with QoS 0 or 1 only");
-        }
-        if (packet.type === "pubrec" || packet.type === "pubrel" || packet.type === "pubcomp") {
-          throw protocolError(`unexpected ${packet.type.toUpperCase()} from the broker`);
-        }
-        reply = this.#session.handle(packet);
+      if (packet.type === "pubrec" || packet.type === "pubrel" || packet.type === "pubcomp") {
+        throw protocolError(`unexpected ${packet.type.toUpperCase()} from the broker`);
       }
+      reply = this.#session.handle(packet);
     } catch (err) {
       if (!isConnectionError(err)) throw err;
       return conn.close(err);
     }
     if (reply) conn.send(reply);
-    if (packet.type === "publish") this.#delivery.arrived();
+    if (packet.type === "pingresp") this.#pings.resolveNext();
+    else if (packet.type === "publish") this.#delivery.arrived();
     this.#delivery.relieve();
   }
 
@@ -489,11 +454,4 @@ export class MQTTClient {
     this.#session.disconnected(err, !!this.#layer.keepPublishes && isRetryable(err));
     this.#layer.down?.(err);
   }
-}
-
-function protocolError(message: string): ConnectionError {
-  return new ConnectionError(
-    ErrorCode.PROTOCOL,
-    `protocol violation: ${message}; connection closed [MQTT-4.8.0-1]`,
-  );
 }

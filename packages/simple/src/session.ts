@@ -144,7 +144,12 @@ export class Session {
    * (`ERR_PROTOCOL`) when the packet breaks the protocol: the connection must then close.
    */
   handle(packet: Packet): Uint8Array | undefined {
+    // [MQTT-3.2.0-1] the broker's first packet is the CONNACK
+    if (!this.online)
+      return violation(`${packet.type.toUpperCase()} before CONNACK [MQTT-3.2.0-1]`);
     switch (packet.type) {
+      case "pingresp":
+        return undefined; // the client's pings are the client's
       case "publish":
         return this.#publish(packet);
       case "puback":
@@ -307,10 +312,14 @@ export class Session {
   }
 }
 
-/** A protocol violation by the broker: the connection must close. */
-function violation(message: string): never {
-  throw new ConnectionError(
+/** The error of a protocol violation by the broker: the connection must close. */
+export function protocolError(message: string): ConnectionError {
+  return new ConnectionError(
     ErrorCode.PROTOCOL,
     `protocol violation: ${message}; connection closed [MQTT-4.8.0-1]`,
   );
+}
+
+function violation(message: string): never {
+  throw protocolError(message);
 }

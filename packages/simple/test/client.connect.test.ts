@@ -338,6 +338,17 @@ describe("protocol violations close the connection with ERR_PROTOCOL", () => {
     expect(session.client.isConnected()).toBe(false);
   });
 
+  test("a SUBACK whose return codes do not match the SUBSCRIBE's filters grants nothing", async () => {
+    const session = await connected();
+    const subscribing = session.client.subscribe("a/#", 1);
+    const packet = await session.broker.next("subscribe");
+    session.broker.reply({ type: "suback", packetId: packet.packetId, returnCodes: [1, 1] });
+    const err = await subscribing.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).code).toBe(ErrorCode.PROTOCOL);
+    expect(session.conn.closed).toBe(true);
+  });
+
   test("a packet larger than maxPacketSize", async () => {
     const session = await connected({ maxPacketSize: 64 });
     const publishing = session.client.publish("t", "m", false, 1);

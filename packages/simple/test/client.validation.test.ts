@@ -156,6 +156,20 @@ describe("refused constructor arguments", () => {
     },
   );
 
+  test("an unknown option is refused, naming it and listing the known ones", () => {
+    for (const key of ["keepAlive", "protocolVersion", "reconnectDelay"]) {
+      let err: unknown;
+      try {
+        new MQTTClient("cid", "h", { [key]: 1 } as MQTTClientOptions);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect((err as Error).message).toContain(`"${key}"`);
+      expect((err as Error).message).toContain("keepalive, maxInflight");
+    }
+  });
+
   test("an empty server name is refused", () => {
     expect(() => new MQTTClient("cid", "")).toThrow(InvalidArgumentError);
   });

@@ -4,6 +4,7 @@
  * connects by itself during the backoff, a disconnect()+connect() during an attempt, and a
  * flood that overflows the inbox while a request waits.
  */
+import { ScriptedBroker, settle, turns } from "@umqtt/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ErrorCode,
@@ -11,7 +12,7 @@ import {
   MQTTClient,
   type MQTTClientOptions,
 } from "../src/index.js";
-import { Broker, connected, FAST, settle, turns } from "./helpers.js";
+import { connected, FAST } from "./helpers.js";
 
 const clients: MQTTClient[] = [];
 afterEach(async () => {
@@ -34,11 +35,11 @@ describe("connections that die young", () => {
     clients.push(client);
     wire.drop();
     for (let i = 1; i <= 5; i++) {
-      const next = await broker.wire(i);
+      const next = await broker.link(i);
       await next.accept(true);
       next.drop();
     }
-    await broker.wire(6);
+    await broker.link(6);
     // One immediate redial (umqtt), then each young death waits longer: 1, 2, 3, 4 …
     expect(client.delays).toEqual([1, 2, 3, 4, 5]);
   });
@@ -52,7 +53,7 @@ describe("connections that die young", () => {
     const pub = settle(client.publish("t", "x", false, 1));
     wire.drop();
     for (let i = 1; i <= 3; i++) {
-      const next = await broker.wire(i);
+      const next = await broker.link(i);
       await next.accept(true);
       next.drop();
     }
@@ -69,11 +70,11 @@ describe("connections that die young", () => {
     clients.push(client);
     await new Promise((r) => setTimeout(r, 5));
     wire.drop();
-    const w1 = await broker.wire(1);
+    const w1 = await broker.link(1);
     await w1.accept(true);
     await new Promise((r) => setTimeout(r, 5));
     w1.drop();
-    await (await broker.wire(2)).accept(true);
+    await (await broker.link(2)).accept(true);
     expect(client.delays).toEqual([]);
   });
 });
@@ -98,13 +99,13 @@ describe("the application's own connect()", () => {
     await turns(); // the first redial fails: the loop now waits in delay()
     broker.down = false;
     const mine = client.connect(true);
-    const w = await broker.wire(1);
+    const w = await broker.link(1);
     const connect = await w.accept(false);
     expect(connect.connectFlags! & 0x02).toBe(0x02); // the application's clean session
     await mine;
     release();
     await turns(5);
-    expect(broker.wires).toHaveLength(2); // no cleanSession=false connection replaced it
+    expect(broker.links).toHaveLength(2); // no cleanSession=false connection replaced it
     expect(client.isConnected()).toBe(true);
   });
 
@@ -117,7 +118,7 @@ describe("the application's own connect()", () => {
     await client.disconnect();
     broker.hold = undefined;
     const again = client.connect(true);
-    const w = await broker.wire(1);
+    const w = await broker.link(1);
     await w.accept(false);
     await again;
     const pub = settle(client.publish("t", "x", false, 1));
@@ -126,7 +127,7 @@ describe("the application's own connect()", () => {
     await pub.done;
     expect(pub.state).toBe("resolved");
     await turns(5);
-    expect(broker.wires).toHaveLength(2);
+    expect(broker.links).toHaveLength(2);
   });
 });
 
@@ -140,7 +141,11 @@ describe("options", () => {
   it.each(bad)("refuses %s", (_, options, named) => {
     let err: unknown;
     try {
-      new MQTTClient("c", "memory", { ...FAST, ...options, transport: new Broker().factory });
+      new MQTTClient("c", "memory", {
+        ...FAST,
+        ...options,
+        transport: new ScriptedBroker().factory,
+      });
     } catch (e) {
       err = e;
     }
@@ -176,7 +181,7 @@ describe("subscriptions kept for renewal", () => {
     await unsub.done;
     expect([sub.state, unsub.state]).toEqual(["resolved", "resolved"]);
     wire.drop();
-    const next = await broker.wire(1);
+    const next = await broker.link(1);
     await next.accept(false); // no session: only remembered subscriptions are renewed
     await client.publish("probe", "x"); // written after any renewal
     expect((await next.next()).type).toBe("publish");

@@ -11,7 +11,6 @@ export {
   MqttClientError,
 } from "./errors.js";
 export { RequestKind } from "./inflight.js";
-export { MemoryConnection, MemoryServer } from "./memory.js";
 export type { SocketOptions } from "./socket.js";
 export { socketTransport } from "./socket.js";
 export type { Transport, TransportEvents, TransportFactory } from "./transport.js";

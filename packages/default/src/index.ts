@@ -11,8 +11,6 @@ export {
   ErrorCode,
   InvalidArgumentError,
   isConnectionError,
-  MemoryConnection,
-  MemoryServer,
   MQTTException,
   MqttClientError,
 } from "@umqtt/robust";

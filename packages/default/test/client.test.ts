@@ -1,20 +1,7 @@
+import { type ScriptedLink, type SubscribePacket, text, turns } from "@umqtt/testkit";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { InvalidArgumentError, MQTTClient, MQTTException } from "../src/index.js";
-import {
-  answerSubscribe,
-  connack,
-  connected,
-  filterOf,
-  Peer,
-  pidOf,
-  publish,
-  type Raw,
-  suback,
-  Type,
-  text,
-  turns,
-  unsuback,
-} from "./peer.js";
+import { answerSubscribe, connected } from "./session.js";
 
 const clients: MQTTClient[] = [];
 afterEach(async () => {
@@ -29,7 +16,7 @@ async function setup(options = {}) {
 
 /** Subscribes with a handler and answers the SUBACK. */
 async function sub(
-  s: { client: MQTTClient; peer: Peer },
+  s: { client: MQTTClient; peer: ScriptedLink },
   filter: string,
   handler: (data: [Uint8Array, Uint8Array]) => void | Promise<void>,
   qos: 0 | 1 = 0,
@@ -39,7 +26,7 @@ async function sub(
   await done;
 }
 
-const pubackPids = (peer: Peer): number[] => peer.all(Type.PUBACK).map(pidOf);
+const pubackPids = (peer: ScriptedLink): number[] => peer.all("puback").map((p) => p.pid);
 
 describe("per-topic handlers", () => {
   it("dispatches one message through waitMsg() to every matching handler once, as [topic, msg]", async () => {
@@ -48,7 +35,7 @@ describe("per-topic handlers", () => {
     await sub(s, "home/#", ([t, m]) => void calls.push(`# ${text(t)} ${text(m)}`));
     await sub(s, "home/+/temp", ([t, m]) => void calls.push(`+ ${text(t)} ${text(m)}`));
     await sub(s, "garden/temp", () => void calls.push("garden"));
-    s.peer.send(publish("home/kitchen/temp", "21.5"));
+    s.peer.publish("home/kitchen/temp", "21.5");
     expect(await s.client.waitMsg()).toBe(0x30);
     expect(calls).toEqual(["# home/kitchen/temp 21.5", "+ home/kitchen/temp 21.5"]);
   });
@@ -57,7 +44,7 @@ describe("per-topic handlers", () => {
     const s = await setup();
     const handler = vi.fn();
     await sub(s, "a", handler);
-    s.peer.send(publish("a", "x"));
+    s.peer.publish("a", "x");
     await s.client.waitMsg();
     expect(handler).toHaveBeenCalledTimes(1);
     const [data] = handler.mock.calls[0]!;
@@ -72,11 +59,11 @@ describe("per-topic handlers", () => {
     const handler = vi.fn();
     await sub(s, "a/+", handler);
     expect(await s.client.checkMsg()).toBeNull();
-    s.peer.send(publish("a/b", "1", 1, 9));
-    await turns();
+    s.peer.publish("a/b", "1", 1, 9);
+    await turns(4);
     expect(await s.client.checkMsg()).toBe(0x32);
     expect(handler).toHaveBeenCalledTimes(1);
-    await turns();
+    await turns(4);
     expect(pubackPids(s.peer)).toEqual([9]);
   });
 
@@ -86,7 +73,7 @@ describe("per-topic handlers", () => {
     await sub(s, "#", () => void calls.push("#"));
     await sub(s, "+/broker/uptime", () => void calls.push("+"));
     await sub(s, "$SYS/#", () => void calls.push("$SYS/#"));
-    s.peer.send(publish("$SYS/broker/uptime", "1"));
+    s.peer.publish("$SYS/broker/uptime", "1");
     await s.client.waitMsg();
     expect(calls).toEqual(["$SYS/#"]);
   });
@@ -103,13 +90,13 @@ describe("per-topic handlers", () => {
         }),
       1,
     );
-    s.peer.send(publish("slow", "x", 1, 3));
+    s.peer.publish("slow", "x", 1, 3);
     const dispatched = s.client.waitMsg();
-    await turns();
+    await turns(4);
     expect(pubackPids(s.peer)).toEqual([]);
     release();
     await dispatched;
-    await turns();
+    await turns(4);
     expect(pubackPids(s.peer)).toEqual([3]);
   });
 
@@ -127,17 +114,17 @@ describe("per-topic handlers", () => {
       1,
     );
     await sub(s, "t/+", other, 1);
-    s.peer.send(publish("t/1", "x", 1, 5));
+    s.peer.publish("t/1", "x", 1, 5);
     await expect(s.client.waitMsg()).rejects.toBe(boom);
     expect(other).toHaveBeenCalledTimes(1);
-    await turns();
+    await turns(4);
     expect(pubackPids(s.peer)).toEqual([]);
     expect(s.client.isConnected()).toBe(true);
 
     fail = false;
-    s.peer.send(publish("t/2", "y", 1, 6));
+    s.peer.publish("t/2", "y", 1, 6);
     await s.client.waitMsg();
-    await turns();
+    await turns(4);
     expect(pubackPids(s.peer)).toEqual([6]);
     expect(other).toHaveBeenCalledTimes(2);
   });
@@ -154,7 +141,7 @@ describe("per-topic handlers", () => {
       throw e2;
     });
     await sub(s, "x/y", ran);
-    s.peer.send(publish("x/y", "z"));
+    s.peer.publish("x/y", "z");
     const err = await s.client.waitMsg().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AggregateError);
     expect((err as AggregateError).errors).toEqual([e1, e2]);
@@ -172,15 +159,13 @@ describe("per-topic handlers", () => {
       },
       1,
     );
-    s.peer.send(publish("ping", "hello", 1, 11));
+    s.peer.publish("ping", "hello", 1, 11);
     const dispatched = s.client.waitMsg();
-    const out = await s.peer.next(Type.PUBLISH);
+    const out = await s.peer.nextOf("publish");
     expect(pubackPids(s.peer)).toEqual([]); // not yet: the handler still awaits its own PUBACK
-    const topicLen = (out.body[0]! << 8) | out.body[1]!;
-    const pid = (out.body[2 + topicLen]! << 8) | out.body[3 + topicLen]!;
-    s.peer.send(Uint8Array.from([0x40, 0x02, pid >> 8, pid & 0xff]));
+    s.peer.puback(out.pid!);
     await dispatched;
-    await turns();
+    await turns(4);
     expect(pubackPids(s.peer)).toEqual([11]);
   });
 
@@ -188,9 +173,9 @@ describe("per-topic handlers", () => {
     const s = await setup();
     const handler = vi.fn();
     await sub(s, "a", handler, 1);
-    s.peer.send(publish("nobody/listens", "x", 1, 21));
+    s.peer.publish("nobody/listens", "x", 1, 21);
     expect(await s.client.waitMsg()).toBe(0x32);
-    await turns();
+    await turns(4);
     expect(pubackPids(s.peer)).toEqual([21]);
     expect(handler).not.toHaveBeenCalled();
   });
@@ -201,8 +186,8 @@ describe("per-topic handlers", () => {
     const handler = vi.fn();
     await sub(s, "mine/#", handler, 1);
     s.client.setCallback(fallback);
-    s.peer.send(publish("mine/1", "a", 1, 1));
-    s.peer.send(publish("other", "b", 1, 2));
+    s.peer.publish("mine/1", "a", 1, 1);
+    s.peer.publish("other", "b", 1, 2);
     await s.client.waitMsg();
     await s.client.waitMsg();
     expect(handler).toHaveBeenCalledTimes(1);
@@ -210,7 +195,7 @@ describe("per-topic handlers", () => {
     const [topic, msg, info] = fallback.mock.calls[0]!;
     expect([text(topic), text(msg)]).toEqual(["other", "b"]);
     expect(info).toEqual({ qos: 1, retain: false, dup: false });
-    await turns();
+    await turns(4);
     expect(pubackPids(s.peer)).toEqual([1, 2]);
   });
 
@@ -228,7 +213,7 @@ describe("per-topic handlers", () => {
     expect(err).toBeInstanceOf(MQTTException);
     expect((err as MQTTException).code).toBe(128);
     expect(s.client.handledTopics()).toEqual([]);
-    s.peer.send(publish("secret/x", "leak"));
+    s.peer.publish("secret/x", "leak");
     await s.client.waitMsg();
     expect(handler).not.toHaveBeenCalled();
   });
@@ -241,7 +226,7 @@ describe("per-topic handlers", () => {
     const refused = s.client.subscribe("a/#", second);
     await answerSubscribe(s.peer, 0x80);
     await expect(refused).rejects.toBeInstanceOf(MQTTException);
-    s.peer.send(publish("a/b", "x"));
+    s.peer.publish("a/b", "x");
     await s.client.waitMsg();
     expect(first).toHaveBeenCalledTimes(1);
     expect(second).not.toHaveBeenCalled();
@@ -251,9 +236,9 @@ describe("per-topic handlers", () => {
     const s = await setup();
     const handler = vi.fn();
     const subscribing = s.client.subscribe("retained/+", handler, 1);
-    const packet = await s.peer.next(Type.SUBSCRIBE);
-    s.peer.send(publish("retained/x", "last", 1, 4));
-    s.peer.send(suback(pidOf(packet), 1));
+    const packet = await s.peer.nextOf("subscribe");
+    s.peer.publish("retained/x", "last", 1, 4);
+    s.peer.suback(packet.pid, 1);
     expect(await subscribing).toBe(1);
     await s.client.waitMsg();
     expect(handler).toHaveBeenCalledTimes(1);
@@ -266,7 +251,7 @@ describe("per-topic handlers", () => {
     await sub(s, "a", first);
     await sub(s, "a", second);
     expect(s.client.handledTopics()).toEqual(["a"]);
-    s.peer.send(publish("a", "x"));
+    s.peer.publish("a", "x");
     await s.client.waitMsg();
     expect(first).not.toHaveBeenCalled();
     expect(second).toHaveBeenCalledTimes(1);
@@ -279,12 +264,12 @@ describe("per-topic handlers", () => {
     s.client.setCallback(fallback);
     await sub(s, "a/+", handler);
     const leaving = s.client.unsubscribe("a/+");
-    const unsub = await s.peer.next(Type.UNSUBSCRIBE);
-    expect(filterOf(unsub)).toBe("a/+");
-    s.peer.send(unsuback(pidOf(unsub)));
+    const unsub = await s.peer.nextOf("unsubscribe");
+    expect(unsub.filters[0]!.filter).toBe("a/+");
+    s.peer.unsuback(unsub.pid);
     await leaving;
     expect(s.client.handledTopics()).toEqual([]);
-    s.peer.send(publish("a/b", "late"));
+    s.peer.publish("a/b", "late");
     await s.client.waitMsg();
     expect(handler).not.toHaveBeenCalled();
     expect(fallback).toHaveBeenCalledTimes(1);
@@ -296,9 +281,9 @@ describe("per-topic handlers", () => {
     const err = await s.client.subscribe("orphan/#", 1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect((err as Error).message).toMatch(/^subscribe\(handler\): /);
-    await turns();
+    await turns(4);
     expect(s.conn().written.length).toBe(before);
-    expect(s.peer.all(Type.SUBSCRIBE)).toEqual([]);
+    expect(s.peer.all("subscribe")).toEqual([]);
     expect(s.client.isConnected()).toBe(true);
   });
 
@@ -312,9 +297,9 @@ describe("per-topic handlers", () => {
     s.client.setCallback(() => {});
     const plain = s.client.subscribe("plain/#");
     const packet = await answerSubscribe(s.peer, 0);
-    expect(filterOf(packet)).toBe("plain/#");
+    expect(packet.filters[0]!.filter).toBe("plain/#");
     expect(await plain).toBe(0);
-    s.peer.send(publish("h", "x"));
+    s.peer.publish("h", "x");
     await s.client.waitMsg();
     expect(handler).toHaveBeenCalledTimes(1);
   });
@@ -332,8 +317,8 @@ describe("per-topic handlers", () => {
     const loose = s.client.subscribe as (...args: unknown[]) => Promise<number>;
     await expect(loose.call(s.client, "a", 1, 1)).rejects.toThrow(/^subscribe\(handler\): /);
     await expect(s.client.unsubscribe("")).rejects.toThrow(/^unsubscribe\(topic\): /);
-    await turns();
-    expect(s.peer.all(Type.SUBSCRIBE)).toEqual([]);
+    await turns(4);
+    expect(s.peer.all("subscribe")).toEqual([]);
     expect(s.client.handledTopics()).toEqual([]);
   });
 
@@ -341,27 +326,27 @@ describe("per-topic handlers", () => {
     const s = await setup();
     const handler = vi.fn();
     await sub(s, "keep/+", handler, 1);
-    const nextConn = s.server.nextConnection();
+    const nextConn = s.broker.nextLink();
     s.peer.conn.close(new Error("network down"));
-    const peer2 = new Peer(await nextConn);
-    await peer2.next(Type.CONNECT);
+    const peer2 = await nextConn;
+    await peer2.nextOf("connect");
     expect(s.client.isConnected()).toBe(false);
-    peer2.send(connack(false)); // no session: the client must re-subscribe
-    const resub: Raw = await answerSubscribe(peer2, 1);
-    expect(filterOf(resub)).toBe("keep/+");
-    peer2.send(publish("keep/x", "after", 1, 2));
+    peer2.connack(false); // no session: the client must re-subscribe
+    const resub: SubscribePacket = await answerSubscribe(peer2, 1);
+    expect(resub.filters[0]!.filter).toBe("keep/+");
+    peer2.publish("keep/x", "after", 1, 2);
     await s.client.waitMsg();
     expect(handler).toHaveBeenCalledTimes(1);
     expect(text(handler.mock.calls[0]![0][1])).toBe("after");
-    await turns();
-    expect(peer2.all(Type.PUBACK).map(pidOf)).toEqual([2]);
+    await turns(4);
+    expect(peer2.all("puback").map((p) => p.pid)).toEqual([2]);
   });
 
   it("isConnected() reports the real state and sends nothing", async () => {
     const s = await setup();
     const before = s.conn().written.length;
     expect(s.client.isConnected()).toBe(true);
-    await turns();
+    await turns(4);
     expect(s.conn().written.length).toBe(before);
     await s.client.disconnect();
     expect(s.client.isConnected()).toBe(false);
@@ -378,11 +363,10 @@ describe("the messages() iterator", () => {
   it("gets every message even while the inbox is full and a PUBACK is awaited (no handler dispatch)", async () => {
     const s = await setup({ maxQueuedMessages: 2 });
     const pub = s.client.publish("out", "x", false, 1); // awaits its PUBACK
-    const outgoing = await s.peer.next(Type.PUBLISH);
-    for (let i = 0; i < 6; i++) s.peer.send(publish(`t/${i}`, `m${i}`));
-    await turns();
-    // PUBACK for our publish: its id sits right after the topic "out" (2 + 3 bytes).
-    s.peer.send(Uint8Array.of(0x40, 2, outgoing.body[5]!, outgoing.body[6]!));
+    const outgoing = await s.peer.nextOf("publish");
+    for (let i = 0; i < 6; i++) s.peer.publish(`t/${i}`, `m${i}`);
+    await turns(4);
+    s.peer.puback(outgoing.pid!); // PUBACK for our publish
     const got: string[] = [];
     for await (const m of s.client.messages()) {
       got.push(text(m.topic));

@@ -1,7 +1,7 @@
+import { utf8 } from "@umqtt/testkit";
 import { describe, expect, it } from "vitest";
 import { type Handler, HandlerTable } from "../src/handlers.js";
 
-const utf8 = new TextEncoder();
 const noop = (): void => {};
 
 /** A table with one named handler per filter, and a helper listing the names that match. */

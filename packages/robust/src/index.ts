@@ -21,8 +21,6 @@ export {
   isConnectionError,
   isRetryable,
   type Layer,
-  MemoryConnection,
-  MemoryServer,
   MQTTException,
   MqttClientError,
   mustBe,

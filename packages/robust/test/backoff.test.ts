@@ -1,6 +1,6 @@
+import { ScriptedBroker } from "@umqtt/testkit";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { backoffDelay, MQTTClient } from "../src/index.js";
-import { Broker } from "./helpers.js";
 
 describe("backoffDelay (full jitter)", () => {
   it("is 0 when the random draw is 0 and just under the ceiling when it is almost 1", () => {
@@ -52,7 +52,7 @@ describe("MQTTClient.delay(attempt) — the default backoff hook", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     vi.spyOn(Math, "random").mockReturnValue(0.5);
     const client = new MQTTClient("c", "memory", {
-      transport: new Broker().factory,
+      transport: new ScriptedBroker().factory,
       reconnectDelay: 100,
       maxReconnectDelay: 1000,
     });
@@ -77,7 +77,7 @@ describe("MQTTClient.delay(attempt) — the default backoff hook", () => {
   it("defaults to 2 s base and a 60 s cap (umqtt.robust's DELAY = 2)", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     vi.spyOn(Math, "random").mockReturnValue(0.999_999);
-    const client = new MQTTClient("c", "memory", { transport: new Broker().factory });
+    const client = new MQTTClient("c", "memory", { transport: new ScriptedBroker().factory });
     let done = false;
     void client.delay(1).then(() => {
       done = true;
@@ -97,7 +97,7 @@ describe("MQTTClient.delay(attempt) — the default backoff hook", () => {
   });
 
   it("rejects non-positive reconnect options at construction", () => {
-    const transport = new Broker().factory;
+    const transport = new ScriptedBroker().factory;
     for (const bad of [
       { reconnectDelay: 0 },
       { reconnectDelay: -1 },

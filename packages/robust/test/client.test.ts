@@ -3,7 +3,21 @@
  * the session carried across connections, operations that survive a drop at every moment,
  * the bounded offline queue, errors that are not retried, and the hooks.
  */
-import { deferred, waitFor, withTimeout } from "@umqtt/testkit";
+import {
+  deferred,
+  frameOf,
+  type PublishPacket,
+  ScriptedBroker,
+  type ScriptedLink,
+  type SubscribePacket,
+  settle,
+  text,
+  turns,
+  type UnsubscribePacket,
+  type WirePacket,
+  waitFor,
+  withTimeout,
+} from "@umqtt/testkit";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   ConnectionError,
@@ -14,7 +28,7 @@ import {
   MQTTException,
   MqttClientError,
 } from "../src/index.js";
-import { Broker, connected, FAST, settle, turns, type Wire } from "./helpers.js";
+import { connected, FAST } from "./helpers.js";
 
 const SAFETY = 2000;
 const within = <T>(p: Promise<T>, what: string, ms = SAFETY): Promise<T> =>
@@ -47,7 +61,7 @@ afterEach(async () => {
 async function session(
   options: MQTTClientOptions = {},
   extra: Parameters<typeof connected>[1] = {},
-): Promise<{ client: MQTTClient; broker: Broker; wire: Wire }> {
+): Promise<{ client: MQTTClient; broker: ScriptedBroker; wire: ScriptedLink }> {
   const s = await connected(options, extra);
   clients.push(s.client);
   return s;
@@ -56,7 +70,7 @@ async function session(
 /** Subscribes with the broker granting `qos`. */
 async function subscribed(
   client: MQTTClient,
-  wire: Wire,
+  wire: ScriptedLink,
   topic: string,
   qos: 0 | 1,
 ): Promise<void> {
@@ -69,9 +83,9 @@ async function subscribed(
 describe("reconnect", () => {
   it("reconnects with the same client id and cleanSession = false (CONNECT flags 0x00)", async () => {
     const { client, broker, wire } = await session({}, { clientId: "dev-42" });
-    expect(wire.packets[0]!.connectFlags).toBe(0x02); // first connect: clean session
+    expect(wire.all("connect")[0]!.connectFlags).toBe(0x02); // first connect: clean session
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     const connect = await again.next("connect");
     expect(connect.clientId).toBe("dev-42");
     expect(connect.connectFlags).toBe(0x00); // [MQTT-3.1.2-4] clean session off, nothing else
@@ -80,7 +94,7 @@ describe("reconnect", () => {
   });
 
   it("re-sends the last will and credentials on every reconnect", async () => {
-    const broker = new Broker();
+    const broker = new ScriptedBroker();
     const client = new MQTTClient("w", "memory", {
       ...FAST,
       user: "u",
@@ -90,12 +104,12 @@ describe("reconnect", () => {
     clients.push(client);
     client.setLastWill("status/w", "gone", true, 1);
     const up = client.connect();
-    const first = await (await broker.wire(0)).accept();
+    const first = await (await broker.link(0)).accept();
     await up;
     // user 0x80 | password 0x40 | will retain 0x20 | will QoS 1 0x08 | will 0x04 | clean 0x02
     expect(first.connectFlags).toBe(0xee);
-    broker.wires[0]!.drop();
-    const second = await (await broker.wire(1)).accept(true);
+    broker.links[0]!.drop();
+    const second = await (await broker.link(1)).accept(true);
     expect(second.connectFlags).toBe(0xec); // the same, clean session off
     await isUp(client);
   });
@@ -109,7 +123,7 @@ describe("reconnect", () => {
     }
     const { client, broker, wire } = await session({}, { Client: Recorder });
     wire.drop();
-    await (await broker.wire(1)).accept(true);
+    await (await broker.link(1)).accept(true);
     await isUp(client);
     expect(delays).toEqual([]);
   });
@@ -124,16 +138,16 @@ describe("reconnect", () => {
     }
     const { client, broker, wire } = await session({}, { Client: Lwt });
     wire.drop();
-    await (await broker.wire(1)).accept(true);
+    await (await broker.link(1)).accept(true);
     await isUp(client);
-    broker.wires[1]!.drop();
-    await (await broker.wire(2)).accept(false);
+    broker.links[1]!.drop();
+    await (await broker.link(2)).accept(false);
     await isUp(client);
     expect(calls).toEqual([true, false, false]);
   });
 
   it("a first connect() that fails rejects and is not retried (as umqtt: connect is not protected)", async () => {
-    const broker = new Broker();
+    const broker = new ScriptedBroker();
     broker.down = true;
     const client = new MQTTClient("c", "memory", { ...FAST, transport: broker.factory });
     clients.push(client);
@@ -167,7 +181,7 @@ describe("session carried across connections", () => {
       await wire.next("publish"),
       await wire.next("publish"),
     ];
-    expect(sent.map((p) => [p.pid, p.dup, p.payload])).toEqual([
+    expect(sent.map((p) => [p.pid, p.dup, text(p.payload)])).toEqual([
       [1, false, "one"],
       [2, false, "two"],
       [3, false, "three"],
@@ -175,14 +189,14 @@ describe("session carried across connections", () => {
     wire.puback(2); // "two" is done; only 1 and 3 are re-sent
     await within(pubs[1]!.done, "PUBACK 2");
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.accept(true);
     const resent = [await again.next("publish"), await again.next("publish")];
-    expect(resent.map((p) => [p.pid, p.dup, p.qos, p.payload])).toEqual([
+    expect(resent.map((p) => [p.pid, p.dup, p.qos, text(p.payload)])).toEqual([
       [1, true, 1, "one"],
       [3, true, 1, "three"],
     ]);
-    expect(resent[0]!.first).toBe(0x3a); // PUBLISH | DUP | QoS 1 [MQTT-3.3.1-1]
+    expect(frameOf(resent[0]!).first).toBe(0x3a); // PUBLISH | DUP | QoS 1 [MQTT-3.3.1-1]
     expect(pubs[0]!.state).toBe("pending");
     again.puback(1);
     again.puback(3);
@@ -195,14 +209,14 @@ describe("session carried across connections", () => {
     const early = settle(client.publish("t", "early", false, 1));
     expect((await wire.next("publish")).pid).toBe(1);
     wire.drop();
-    const again = await broker.wire(1); // reconnecting: CONNECT written, no CONNACK yet
+    const again = await broker.link(1); // reconnecting: CONNECT written, no CONNACK yet
     expect(client.isConnected()).toBe(false);
     const late = settle(client.publish("t", "late", false, 1));
     await again.accept(true);
     const resent = await again.next("publish");
     const fresh = await again.next("publish");
-    expect([resent.payload, resent.dup, resent.pid]).toEqual(["early", true, 1]);
-    expect([fresh.payload, fresh.dup, fresh.pid]).toEqual(["late", false, 2]);
+    expect([text(resent.payload), resent.dup, resent.pid]).toEqual(["early", true, 1]);
+    expect([text(fresh.payload), fresh.dup, fresh.pid]).toEqual(["late", false, 2]);
     again.puback(1);
     again.puback(2);
     await within(Promise.all([early.done, late.done]), "both publishes");
@@ -216,21 +230,27 @@ describe("session carried across connections", () => {
     const unacked = settle(client.publish("t", "unacked", false, 1));
     const first = await wire.next("publish");
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     const offline0 = settle(client.publish("t", "offline", false, 0));
     const connect = await again.next("connect");
     expect(connect.connectFlags).toBe(0x00);
     again.connack(false); // the broker lost the session
-    const order = [];
+    const order: WirePacket[] = [];
     for (let i = 0; i < 4; i++) order.push(await again.next());
     expect(order.map((p) => p.type)).toEqual(["subscribe", "subscribe", "publish", "publish"]);
-    expect(order[0]!.filters).toEqual([{ filter: "a/+", qos: 1 }]);
-    expect(order[1]!.filters).toEqual([{ filter: "b/#", qos: 0 }]);
-    expect(new Set([order[0]!.pid, order[1]!.pid, first.pid]).size).toBe(3); // no id reused
-    expect([order[2]!.pid, order[2]!.dup, order[2]!.payload]).toEqual([first.pid, true, "unacked"]);
-    expect([order[3]!.qos, order[3]!.payload]).toEqual([0, "offline"]);
-    again.suback(order[0]!.pid!, 1);
-    again.suback(order[1]!.pid!, 0);
+    const [s0, s1, p2, p3] = order as [
+      SubscribePacket,
+      SubscribePacket,
+      PublishPacket,
+      PublishPacket,
+    ];
+    expect(s0.filters).toEqual([{ filter: "a/+", qos: 1 }]);
+    expect(s1.filters).toEqual([{ filter: "b/#", qos: 0 }]);
+    expect(new Set([s0.pid, s1.pid, first.pid]).size).toBe(3); // no id reused
+    expect([p2.pid, p2.dup, text(p2.payload)]).toEqual([first.pid, true, "unacked"]);
+    expect([p3.qos, text(p3.payload)]).toEqual([0, "offline"]);
+    again.suback(s0.pid, 1);
+    again.suback(s1.pid, 0);
     again.puback(first.pid!);
     await within(Promise.all([unacked.done, offline0.done]), "publishes");
     expect([unacked.state, offline0.state]).toEqual(["resolved", "resolved"]);
@@ -240,7 +260,7 @@ describe("session carried across connections", () => {
     const { client, broker, wire } = await session();
     await subscribed(client, wire, "a/+", 1);
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.accept(true);
     await isUp(client);
     await client.publish("t", "probe");
@@ -253,11 +273,11 @@ describe("session carried across connections", () => {
     const { client, broker, wire } = await session();
     await subscribed(client, wire, "a/+", 1);
     wire.drop();
-    const second = await broker.wire(1);
+    const second = await broker.link(1);
     await second.accept(false);
     await second.next("subscribe");
     second.drop(); // before the SUBACK: the renewal is unconfirmed
-    const third = await broker.wire(2);
+    const third = await broker.link(2);
     await third.accept(true);
     const renewed = await third.next("subscribe");
     expect(renewed.filters).toEqual([{ filter: "a/+", qos: 1 }]);
@@ -275,7 +295,7 @@ describe("session carried across connections", () => {
     const { client, broker, wire } = await session({}, { Client: Logged });
     await subscribed(client, wire, "acl/x", 1);
     wire.drop();
-    const second = await broker.wire(1);
+    const second = await broker.link(1);
     await second.accept(false);
     second.suback((await second.next("subscribe")).pid!, 0x80);
     await waitFor(() => logs.some(([r, e]) => r && e instanceof MQTTException), {
@@ -283,7 +303,7 @@ describe("session carried across connections", () => {
     });
     expectRefusal(logs.find(([r]) => r)![1], 0x80);
     second.drop();
-    const third = await broker.wire(2);
+    const third = await broker.link(2);
     await third.accept(false);
     await isUp(client);
     await client.publish("t", "probe");
@@ -294,17 +314,17 @@ describe("session carried across connections", () => {
     const { client, broker, wire } = await session();
     const got: string[] = [];
     client.setCallback((_t, msg) => {
-      got.push(new TextDecoder().decode(msg));
+      got.push(text(msg));
     });
     wire.publish("t", "m1", 1, 7);
     await turns();
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.accept(true);
     await within(client.waitMsg(), "waitMsg");
     expect(got).toEqual(["m1"]);
     // The broker redelivers it (DUP) on this connection, and that copy is acknowledged.
-    again.publish("t", "m1", 1, 7, true);
+    again.publish("t", "m1", 1, 7, { dup: true });
     expect(await within(client.waitMsg(), "waitMsg")).toBe(0x3a);
     const ack = await again.next("puback");
     expect(ack.pid).toBe(7);
@@ -318,7 +338,7 @@ describe("operations survive a drop at every moment", () => {
     const sub = settle(client.subscribe("s/+", 1));
     await wire.next("subscribe");
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.accept(true);
     const retry = await again.next("subscribe");
     expect(retry.filters).toEqual([{ filter: "s/+", qos: 1 }]);
@@ -327,7 +347,7 @@ describe("operations survive a drop at every moment", () => {
     expect(sub.value).toBe(1);
     // …and it is remembered: renewed after a reconnect without a session.
     again.drop();
-    const third = await broker.wire(2);
+    const third = await broker.link(2);
     await third.accept(false);
     expect((await third.next("subscribe")).filters).toEqual([{ filter: "s/+", qos: 1 }]);
   });
@@ -336,7 +356,7 @@ describe("operations survive a drop at every moment", () => {
     const { client, broker, wire } = await session();
     await subscribed(client, wire, "old/#", 0);
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     const sub = settle(client.subscribe("new/#", 1));
     const unsub = settle(client.unsubscribe("old/#"));
     await turns();
@@ -358,9 +378,9 @@ describe("operations survive a drop at every moment", () => {
     const unsub = settle(client.unsubscribe("u/1"));
     await wire.next("unsubscribe");
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.accept(false); // no session: u/1 must not come back
-    const retry = await again.next();
+    const retry = (await again.next()) as UnsubscribePacket;
     expect(retry.type).toBe("unsubscribe");
     expect(retry.filters).toEqual([{ filter: "u/1" }]);
     again.unsuback(retry.pid!);
@@ -373,10 +393,10 @@ describe("operations survive a drop at every moment", () => {
     const pub = settle(client.publish("t", "x", false, 1));
     await wire.next("publish");
     wire.drop();
-    const second = await broker.wire(1);
+    const second = await broker.link(1);
     await second.next("connect");
     second.drop();
-    const third = await broker.wire(2);
+    const third = await broker.link(2);
     await third.accept(true);
     const resent = await third.next("publish");
     expect([resent.pid, resent.dup]).toEqual([1, true]);
@@ -389,15 +409,15 @@ describe("operations survive a drop at every moment", () => {
     const { client, broker, wire } = await session({ maxInflight: 1 });
     const a = settle(client.publish("t", "a", false, 1));
     const b = settle(client.publish("t", "b", false, 1));
-    expect((await wire.next("publish")).payload).toBe("a");
+    expect(text((await wire.next("publish")).payload)).toBe("a");
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.accept(true);
     const ra = await again.next("publish");
-    expect([ra.payload, ra.dup]).toEqual(["a", true]);
+    expect([text(ra.payload), ra.dup]).toEqual(["a", true]);
     again.puback(ra.pid!);
     const rb = await again.next("publish");
-    expect([rb.payload, rb.dup]).toEqual(["b", false]);
+    expect([text(rb.payload), rb.dup]).toEqual(["b", false]);
     again.puback(rb.pid!);
     await within(Promise.all([a.done, b.done]), "publishes");
     expect([a.state, b.state]).toEqual(["resolved", "resolved"]);
@@ -412,12 +432,12 @@ describe("operations survive a drop at every moment", () => {
     await turns();
     expect(queued.state).toBe("pending"); // waiting for drain
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.accept(true);
     await within(queued.done, "backlogged QoS 0 publish");
     expect(queued.state).toBe("resolved");
     const out = await again.next("publish");
-    expect(out.payload).toBe("in-backlog");
+    expect(text(out.payload)).toBe("in-backlog");
     await turns();
     expect(again.unread).toEqual([]); // "handed-over" is not repeated: QoS 0 is at most once
   });
@@ -426,12 +446,12 @@ describe("operations survive a drop at every moment", () => {
     const { client, broker, wire } = await session();
     const got: string[] = [];
     client.setCallback((t) => {
-      got.push(new TextDecoder().decode(t));
+      got.push(text(t));
     });
     const waiting = settle(client.waitMsg());
     await turns();
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.accept(true);
     expect(waiting.state).toBe("pending");
     again.publish("news", "hello", 1, 9);
@@ -447,14 +467,14 @@ describe("operations survive a drop at every moment", () => {
     const next = settle(it.next());
     await turns();
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.next("connect");
     await turns();
     again.connack(true);
     again.publish("m", "payload", 1, 3);
     await within(next.done, "messages().next()");
     const { value } = next.value as IteratorResult<Message>;
-    expect(new TextDecoder().decode((value as Message).payload)).toBe("payload");
+    expect(text((value as Message).payload)).toBe("payload");
     const after = settle(it.next()); // acknowledges the first
     expect((await again.next("puback")).pid).toBe(3);
     await client.disconnect();
@@ -467,7 +487,7 @@ describe("offline queue", () => {
   async function offline(options: MQTTClientOptions) {
     const s = await session(options);
     s.wire.drop();
-    const again = await s.broker.wire(1); // reconnecting, held before the CONNACK
+    const again = await s.broker.link(1); // reconnecting, held before the CONNACK
     await again.next("connect");
     return { ...s, again };
   }
@@ -482,7 +502,7 @@ describe("offline queue", () => {
     expectCode(await within(d, "d refused"), "ERR_OFFLINE_QUEUE_FULL");
     again.connack(true);
     const sent = [await again.next("publish"), await again.next("publish")];
-    expect(sent.map((p) => p.payload)).toEqual(["a", "b"]);
+    expect(sent.map((p) => text(p.payload))).toEqual(["a", "b"]);
     again.puback(sent[1]!.pid!);
     await within(Promise.all([a.done, b.done]), "kept publishes");
     expect([a.state, b.state]).toEqual(["resolved", "resolved"]);
@@ -507,7 +527,7 @@ describe("offline queue", () => {
       await again.next("publish"),
       await again.next("publish"),
     ];
-    expect(sent.map((p) => [p.payload, p.dup])).toEqual([
+    expect(sent.map((p) => [text(p.payload), p.dup])).toEqual([
       ["q1a", false],
       ["q1b", false],
       ["q1c", false],
@@ -540,7 +560,7 @@ describe("errors a reconnect cannot cure are not retried", () => {
       const iter = settle(client.messages().next());
       await turns();
       wire.drop();
-      const again = await broker.wire(1);
+      const again = await broker.link(1);
       const queued0 = settle(client.publish("t", "queued", false, 0));
       const queued1 = settle(client.publish("t", "queued", false, 1));
       const sub = settle(client.subscribe("s"));
@@ -564,8 +584,8 @@ describe("errors a reconnect cannot cure are not retried", () => {
     const pub = settle(client.publish("t", "x", false, 1));
     await wire.next("publish");
     wire.drop();
-    await (await broker.wire(1)).accept(false, 3);
-    const third = await broker.wire(2);
+    await (await broker.link(1)).accept(false, 3);
+    const third = await broker.link(2);
     await third.accept(true);
     third.puback((await third.next("publish")).pid!);
     await within(pub.done, "publish");
@@ -576,7 +596,7 @@ describe("errors a reconnect cannot cure are not retried", () => {
     const { client, broker, wire } = await session();
     client.setCallback(() => {});
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.next("connect");
     const calls: [string, () => Promise<unknown>][] = [
       ["publish wildcard topic", () => client.publish("a/+", "x")],
@@ -613,7 +633,7 @@ describe("errors a reconnect cannot cure are not retried", () => {
     await turns(5);
     expect(wire.unread).toEqual([]);
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.accept(false);
     await isUp(client);
     await turns(5);
@@ -653,10 +673,10 @@ describe("giving up and closing", () => {
     // Still wanted: the next operation starts a new round of attempts.
     broker.down = false;
     const later = settle(client.publish("t", "later", false, 1));
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.accept(true);
     const sent = await again.next("publish");
-    expect([sent.payload, sent.dup]).toEqual(["later", false]);
+    expect([text(sent.payload), sent.dup]).toEqual(["later", false]);
     again.puback(sent.pid!);
     await within(later.done, "publish after giving up");
     expect(later.state).toBe("resolved");
@@ -706,7 +726,7 @@ describe("giving up and closing", () => {
     const inflight = settle(client.publish("t", "x", false, 1));
     await wire.next("publish");
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     await again.next("connect");
     await within(client.disconnect(), "disconnect");
     await within(inflight.done, "in-flight publish");
@@ -727,7 +747,7 @@ describe("giving up and closing", () => {
     await within(client.disconnect(), "disconnect");
     broker.hold = undefined;
     gate.resolve();
-    const late = await broker.wire(1);
+    const late = await broker.link(1);
     await turns(5);
     // The late transport is closed before anything is written on it: not even a CONNECT.
     expect(late.packets).toHaveLength(0);
@@ -739,10 +759,10 @@ describe("giving up and closing", () => {
     const { client, broker } = await session();
     await client.disconnect();
     const up = client.connect(false);
-    await (await broker.wire(1)).accept(true);
+    await (await broker.link(1)).accept(true);
     expect(await within(up, "connect")).toBe(true);
-    broker.wires[1]!.drop();
-    await (await broker.wire(2)).accept(true);
+    broker.links[1]!.drop();
+    await (await broker.link(2)).accept(true);
     await isUp(client);
   });
 });
@@ -751,7 +771,7 @@ describe("hooks and logging", () => {
   it("delay(attempt) and log(inReconnect, err) are called with increasing attempts and the errors", async () => {
     const attempts: number[] = [];
     const logs: [boolean, unknown][] = [];
-    let broker!: Broker;
+    let broker!: ScriptedBroker;
     class Hooked extends MQTTClient {
       override async delay(attempt: number): Promise<void> {
         attempts.push(attempt);
@@ -765,7 +785,7 @@ describe("hooks and logging", () => {
     broker = s.broker;
     broker.down = true;
     s.wire.drop();
-    await (await broker.wire(1)).accept(true);
+    await (await broker.link(1)).accept(true);
     await isUp(s.client);
     expect(attempts).toEqual([1, 2, 3]);
     expect(logs.map(([r]) => r)).toEqual([false, true, true, true]);
@@ -785,10 +805,10 @@ describe("hooks and logging", () => {
     }
     const { client, broker, wire } = await session({}, { Client: Counted });
     wire.drop();
-    await (await broker.wire(1)).accept(true);
+    await (await broker.link(1)).accept(true);
     await isUp(client);
-    broker.wires[1]!.drop();
-    await (await broker.wire(2)).accept(true);
+    broker.links[1]!.drop();
+    await (await broker.link(2)).accept(true);
     await isUp(client);
     expect(outages).toBe(2);
   });
@@ -797,7 +817,7 @@ describe("hooks and logging", () => {
     const print = vi.spyOn(console, "log").mockImplementation(() => {});
     const quiet = await session();
     quiet.wire.drop();
-    await (await quiet.broker.wire(1)).accept(true);
+    await (await quiet.broker.link(1)).accept(true);
     await isUp(quiet.client);
     expect(print).not.toHaveBeenCalled();
 
@@ -806,7 +826,7 @@ describe("hooks and logging", () => {
     loud.wire.drop();
     await waitFor(() => loud.broker.attempts >= 2, { what: "a failed attempt" });
     loud.broker.down = false;
-    await (await loud.broker.wire(1)).accept(true);
+    await (await loud.broker.link(1)).accept(true);
     await isUp(loud.client);
     expect(print).toHaveBeenCalledWith(expect.stringMatching(/^mqtt: ConnectionError: /));
     expect(print).toHaveBeenCalledWith(expect.stringMatching(/^mqtt reconnect: ConnectionError: /));
@@ -844,10 +864,10 @@ describe("checkMsg(attempts)", () => {
     const { client, broker, wire } = await session();
     const got: string[] = [];
     client.setCallback((_t, m) => {
-      got.push(new TextDecoder().decode(m));
+      got.push(text(m));
     });
     wire.drop();
-    const again = await broker.wire(1);
+    const again = await broker.link(1);
     const check = settle(client.checkMsg());
     await again.accept(true);
     again.publish("t", "while-checking");

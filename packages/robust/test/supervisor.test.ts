@@ -4,6 +4,7 @@
  * connects by itself during the backoff, a disconnect()+connect() during an attempt, and a
  * flood that overflows the inbox while a request waits.
  */
+import { ScriptedBroker, settle, turns } from "@umqtt/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ErrorCode,
@@ -12,7 +13,7 @@ import {
   type MQTTClientOptions,
 } from "../src/index.js";
 import { Supervisor } from "../src/supervisor.js";
-import { Broker, connected, FAST, settle, turns } from "./helpers.js";
+import { connected, FAST } from "./helpers.js";
 
 const clients: MQTTClient[] = [];
 afterEach(async () => {
@@ -35,11 +36,11 @@ describe("connections that die young", () => {
     clients.push(client);
     wire.drop();
     for (let i = 1; i <= 5; i++) {
-      const next = await broker.wire(i);
+      const next = await broker.link(i);
       await next.accept(true);
       next.drop();
     }
-    await broker.wire(6);
+    await broker.link(6);
     // One immediate redial (umqtt), then each young death waits longer: 1, 2, 3, 4 …
     expect(client.delays).toEqual([1, 2, 3, 4, 5]);
   });
@@ -53,7 +54,7 @@ describe("connections that die young", () => {
     const pub = settle(client.publish("t", "x", false, 1));
     wire.drop();
     for (let i = 1; i <= 3; i++) {
-      const next = await broker.wire(i);
+      const next = await broker.link(i);
       await next.accept(true);
       next.drop();
     }
@@ -70,11 +71,11 @@ describe("connections that die young", () => {
     clients.push(client);
     await new Promise((r) => setTimeout(r, 5));
     wire.drop();
-    const w1 = await broker.wire(1);
+    const w1 = await broker.link(1);
     await w1.accept(true);
     await new Promise((r) => setTimeout(r, 5));
     w1.drop();
-    await (await broker.wire(2)).accept(true);
+    await (await broker.link(2)).accept(true);
     expect(client.delays).toEqual([]);
   });
 });
@@ -99,13 +100,13 @@ describe("the application's own connect()", () => {
     await turns(); // the first redial fails: the loop now waits in delay()
     broker.down = false;
     const mine = client.connect(true);
-    const w = await broker.wire(1);
+    const w = await broker.link(1);
     const connect = await w.accept(false);
     expect(connect.connectFlags! & 0x02).toBe(0x02); // the application's clean session
     await mine;
     release();
     await turns(5);
-    expect(broker.wires).toHaveLength(2); // no cleanSession=false connection replaced it
+    expect(broker.links).toHaveLength(2); // no cleanSession=false connection replaced it
     expect(client.isConnected()).toBe(true);
   });
 
@@ -118,7 +119,7 @@ describe("the application's own connect()", () => {
     await client.disconnect();
     broker.hold = undefined;
     const again = client.connect(true);
-    const w = await broker.wire(1);
+    const w = await broker.link(1);
     await w.accept(false);
     await again;
     const pub = settle(client.publish("t", "x", false, 1));
@@ -127,13 +128,13 @@ describe("the application's own connect()", () => {
     await pub.done;
     expect(pub.state).toBe("resolved");
     await turns(5);
-    expect(broker.wires).toHaveLength(2);
+    expect(broker.links).toHaveLength(2);
   });
 });
 
 describe("options", () => {
   it("refuses an unknown option, and accepts every robust one", () => {
-    const transport = new Broker().factory;
+    const transport = new ScriptedBroker().factory;
     expect(() => new MQTTClient("c", "memory", { transport, reconectDelay: 5 } as never)).toThrow(
       /unknown option "reconectDelay".*maxReconnectAttempts/,
     );
@@ -160,7 +161,11 @@ describe("options", () => {
   it.each(bad)("refuses %s", (_, options, named) => {
     let err: unknown;
     try {
-      new MQTTClient("c", "memory", { ...FAST, ...options, transport: new Broker().factory });
+      new MQTTClient("c", "memory", {
+        ...FAST,
+        ...options,
+        transport: new ScriptedBroker().factory,
+      });
     } catch (e) {
       err = e;
     }
@@ -196,7 +201,7 @@ describe("subscriptions kept for renewal", () => {
     await unsub.done;
     expect([sub.state, unsub.state]).toEqual(["resolved", "resolved"]);
     wire.drop();
-    const next = await broker.wire(1);
+    const next = await broker.link(1);
     await next.accept(false); // no session: only remembered subscriptions are renewed
     await client.publish("probe", "x"); // written after any renewal
     expect((await next.next()).type).toBe("publish");

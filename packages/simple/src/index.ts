@@ -15,7 +15,6 @@ export {
 // The layer contract (ARCHITECTURE.md): how @umqtt/robust and @umqtt/default extend this
 // client. Applications do not need these.
 export type { Core, Layer } from "./layer.js";
-export { MemoryConnection, MemoryServer } from "./memory.js";
 export type { MQTTClientOptions } from "./options.js";
 export { checkOptionKeys } from "./options.js";
 export type { SocketOptions } from "./socket.js";

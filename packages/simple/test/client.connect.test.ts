@@ -1,13 +1,24 @@
-import { Decoder, encode, type PacketInput } from "@umqtt/codec";
+import { Decoder } from "@umqtt/codec";
+import {
+  fromHex,
+  hex,
+  type MemoryConnection,
+  pingresp,
+  puback,
+  publish as publishFrame,
+  ScriptedBroker,
+  suback,
+  turns,
+  unsuback,
+} from "@umqtt/testkit";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { MQTTClient } from "../src/client.js";
 import { ConnectionError, ErrorCode, MQTTException, MqttClientError } from "../src/errors.js";
-import { type MemoryConnection, MemoryServer } from "../src/memory.js";
-import { bytes, connected, FakeBroker, hex, opening, type Session, turns } from "./fake-broker.js";
+import { connected, opening, type Session } from "./session.js";
 
 /** Starts one of each kind of pending work; returns their (caught) outcomes. */
 async function pendingWork(session: Session, withPing = true) {
-  const { client, broker } = session;
+  const { client, link } = session;
   client.setCallback(() => {});
   const work: Record<string, Promise<unknown>> = {
     publish: client.publish("t", "m", false, 1),
@@ -16,10 +27,10 @@ async function pendingWork(session: Session, withPing = true) {
     waitMsg: client.waitMsg(),
   };
   if (withPing) work.ping = client.ping();
-  await broker.next("publish");
-  await broker.next("subscribe");
-  await broker.next("unsubscribe");
-  if (withPing) await broker.next("pingreq");
+  await link.next("publish");
+  await link.next("subscribe");
+  await link.next("unsubscribe");
+  if (withPing) await link.next("pingreq");
   const outcomes = Object.fromEntries(
     Object.entries(work).map(([name, promise]) => [
       name,
@@ -58,10 +69,10 @@ describe("connect()", () => {
   test("isConnected() is true only between an accepted CONNACK and the close", async () => {
     const session = await opening();
     expect(session.client.isConnected()).toBe(false);
-    await session.broker.next("connect");
+    await session.link.next("connect");
     await turns();
     expect(session.client.isConnected()).toBe(false);
-    session.broker.connack();
+    session.link.connack();
     await expect(session.connected).resolves.toBe(false);
     expect(session.client.isConnected()).toBe(true);
     session.conn.close();
@@ -73,8 +84,8 @@ describe("connect()", () => {
     "CONNACK return code %i rejects with MQTTException of that code",
     async (rc) => {
       const session = await opening();
-      await session.broker.next("connect");
-      session.broker.connack(rc);
+      await session.link.next("connect");
+      session.link.connack(false, rc);
       const err = await session.connected.catch((e: unknown) => e);
       expect(err).toBeInstanceOf(MQTTException);
       expect((err as MQTTException).code).toBe(rc);
@@ -87,21 +98,20 @@ describe("connect()", () => {
   test("a second connect() closes the first connection and its pending work rejects", async () => {
     const first = await connected();
     const publishing = first.client.publish("t", "m", false, 1);
-    await first.broker.next("publish");
-    const next = first.server.nextConnection();
+    await first.link.next("publish");
+    const next = first.broker.nextLink();
     const reconnecting = first.client.connect();
-    const conn2 = await next;
+    const link2 = await next;
     await expect(publishing).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
     expect(first.conn.closed).toBe(true);
-    const broker2 = new FakeBroker(conn2);
-    await broker2.next("connect");
-    broker2.connack(0, true);
+    await link2.next("connect");
+    link2.connack(true);
     await expect(reconnecting).resolves.toBe(true);
     expect(first.client.isConnected()).toBe(true);
-    expect(first.server.connections).toHaveLength(2);
+    expect(first.broker.links).toHaveLength(2);
     // the new connection works
     const p = first.client.publish("t", "again", false, 1);
-    broker2.puback((await broker2.next("publish")).packetId!);
+    link2.puback((await link2.next("publish")).pid!);
     await p;
   });
 
@@ -109,19 +119,19 @@ describe("connect()", () => {
     const session = await connected();
     session.conn.close();
     await turns(1);
-    const next = session.server.nextConnection();
+    const next = session.broker.nextLink();
     const reconnecting = session.client.connect();
-    const broker2 = new FakeBroker(await next);
-    await broker2.next("connect");
-    broker2.connack();
+    const link2 = await next;
+    await link2.next("connect");
+    link2.connack();
     await reconnecting;
     expect(session.client.isConnected()).toBe(true);
   });
 
   test("a transport that cannot open rejects with ERR_CONNECTION_CLOSED", async () => {
-    const server = new MemoryServer();
-    server.refuse = new Error("ECONNREFUSED");
-    const client = new MQTTClient("cid", "h", { transport: server.factory });
+    const broker = new ScriptedBroker();
+    broker.refuse = new Error("ECONNREFUSED");
+    const client = new MQTTClient("cid", "h", { transport: broker.factory });
     const err = await client.connect().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as ConnectionError).code).toBe(ErrorCode.CONNECTION_CLOSED);
@@ -129,7 +139,7 @@ describe("connect()", () => {
 
   test("the peer closing before CONNACK rejects connect() with ERR_CONNECTION_CLOSED", async () => {
     const session = await opening();
-    await session.broker.next("connect");
+    await session.link.next("connect");
     session.conn.close();
     await expect(session.connected).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
   });
@@ -145,10 +155,11 @@ describe("connect timeout", () => {
     const session = await opening();
     // opening() used connect() without timeout; connect again with one (which replaces it)
     session.connected.catch(() => {});
-    const next = session.server.nextConnection();
+    const next = session.broker.nextLink();
     const connecting = session.client.connect(true, 1000);
-    const conn = await next;
-    await new FakeBroker(conn).next("connect");
+    const link = await next;
+    const conn = link.conn;
+    await link.next("connect");
     vi.advanceTimersByTime(999);
     await turns();
     expect(conn.closed).toBe(false);
@@ -164,7 +175,7 @@ describe("connect timeout", () => {
   test("the connectTimeout option applies when connect() gets no timeout", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const session = await opening({ connectTimeout: 500 });
-    await session.broker.next("connect");
+    await session.link.next("connect");
     vi.advanceTimersByTime(500);
     await expect(session.connected).rejects.toMatchObject({ code: ErrorCode.CONNECT_TIMEOUT });
   });
@@ -192,8 +203,8 @@ describe("connect timeout", () => {
   test("a CONNACK in time clears the timer", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const session = await opening({ connectTimeout: 500 });
-    await session.broker.next("connect");
-    session.broker.connack();
+    await session.link.next("connect");
+    session.link.connack();
     await session.connected;
     vi.advanceTimersByTime(10_000);
     await turns();
@@ -212,10 +223,10 @@ describe("every promise settles", () => {
   });
 
   test("a peer close rejects publishes waiting for a window slot", async () => {
-    const { client, broker, conn } = await connected({ maxInflight: 1 });
+    const { client, link, conn } = await connected({ maxInflight: 1 });
     const first = client.publish("t", "1", false, 1);
     const second = client.publish("t", "2", false, 1);
-    await broker.next("publish");
+    await link.next("publish");
     conn.close();
     await expect(first).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
     await expect(second).rejects.toBeInstanceOf(ConnectionError);
@@ -224,10 +235,10 @@ describe("every promise settles", () => {
   test("disconnect() sends e0 00, closes the link and rejects pending work with ERR_CLIENT_CLOSED", async () => {
     const session = await connected();
     const settle = await pendingWork(session);
-    const mark = session.broker.bytesWritten;
+    const mark = session.link.bytesWritten;
     await session.client.disconnect();
     expectAll(await settle(), MqttClientError, ErrorCode.CLIENT_CLOSED);
-    expect(hex(session.broker.wire.subarray(mark))).toBe("e0 00");
+    expect(hex(session.link.bytes(mark))).toBe("e0 00");
     expect(session.conn.closed).toBe(true);
     expect(session.client.isConnected()).toBe(false);
     // later calls reject at once
@@ -237,41 +248,41 @@ describe("every promise settles", () => {
     });
     // and a second disconnect() is harmless
     await session.client.disconnect();
-    expect(session.broker.bytesWritten).toBe(mark + 2);
+    expect(session.link.bytesWritten).toBe(mark + 2);
   });
 
   test("disconnect() while awaiting CONNACK rejects connect() and sends no DISCONNECT", async () => {
     const session = await opening();
-    await session.broker.next("connect");
-    const mark = session.broker.bytesWritten;
+    await session.link.next("connect");
+    const mark = session.link.bytesWritten;
     await session.client.disconnect();
     await expect(session.connected).rejects.toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
-    expect(session.broker.bytesWritten).toBe(mark);
+    expect(session.link.bytesWritten).toBe(mark);
   });
 
   test("disconnect() while the transport is still opening rejects connect() with ERR_CLIENT_CLOSED and the client stays disconnected", async () => {
-    const server = new MemoryServer();
+    const broker = new ScriptedBroker();
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const client = new MQTTClient("cid", "h", {
       keepalive: 0,
       transport: async (events, signal) => {
         await gate;
-        return server.factory(events, signal);
+        return broker.factory(events, signal);
       },
     });
-    const next = server.nextConnection();
+    const next = broker.nextLink();
     const outcome = client.connect().catch((err: unknown) => err);
     await turns();
     await client.disconnect();
     expect(await outcome).toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
     // the transport that opens late is closed unused and does not revive the client
     open();
-    const conn = await next;
-    const broker = new FakeBroker(conn);
+    const link = await next;
+    const conn = link.conn;
     await turns();
     expect(conn.closed).toBe(true);
-    expect(broker.packets).toEqual([]);
+    expect(link.packets).toEqual([]);
     expect(client.isConnected()).toBe(false);
     // still closed by disconnect(), not by the late transport's close
     await expect(client.messages().next()).resolves.toEqual({ done: true, value: undefined });
@@ -291,91 +302,87 @@ describe("every promise settles", () => {
   });
 
   test("disconnect() without a connection resolves", async () => {
-    const client = new MQTTClient("cid", "h", { transport: new MemoryServer().factory });
+    const client = new MQTTClient("cid", "h", { transport: new ScriptedBroker().factory });
     await expect(client.disconnect()).resolves.toBeUndefined();
   });
 });
 
 describe("broker refusals", () => {
   test("SUBACK 0x80 rejects with MQTTException 128 and the client stays usable", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     const subscribing = client.subscribe("forbidden/#", 1);
-    const packet = await broker.next("subscribe");
-    broker.reply({ type: "suback", packetId: packet.packetId, returnCodes: [0x80] });
+    const packet = await link.next("subscribe");
+    link.suback(packet.pid, 0x80);
     const err = await subscribing.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MQTTException);
     expect((err as MQTTException).code).toBe(128);
     expect(client.isConnected()).toBe(true);
     const again = client.subscribe("allowed", 1);
-    broker.reply({
-      type: "suback",
-      packetId: (await broker.next("subscribe")).packetId,
-      returnCodes: [0],
-    });
+    link.suback((await link.next("subscribe")).pid, 0);
     await expect(again).resolves.toBe(0);
   });
 });
 
 describe("protocol violations close the connection with ERR_PROTOCOL", () => {
   test.each([
-    ["an incoming QoS 2 PUBLISH", bytes("34 07 00 01 74 00 01 6d 6d")],
-    ["an incoming QoS 3 PUBLISH", bytes("36 07 00 01 74 00 01 6d 6d")],
-    ["a PUBREC", bytes("50 02 00 01")],
-    ["a PUBREL", bytes("62 02 00 01")],
-    ["a PUBCOMP", bytes("70 02 00 01")],
-    ["a second CONNACK", bytes("20 02 00 00")],
-    ["a SUBSCRIBE", bytes("82 06 00 01 00 01 74 00")],
-    ["a PINGREQ", bytes("c0 00")],
-    ["malformed bytes (PUBACK of length 3)", bytes("40 03 00 01 00")],
-    ["a PUBACK with reserved flags", bytes("41 02 00 01")],
-    ["a remaining length of five bytes", bytes("30 ff ff ff ff 7f")],
+    ["an incoming QoS 2 PUBLISH", fromHex("34 07 00 01 74 00 01 6d 6d")],
+    ["an incoming QoS 3 PUBLISH", fromHex("36 07 00 01 74 00 01 6d 6d")],
+    ["a PUBREC", fromHex("50 02 00 01")],
+    ["a PUBREL", fromHex("62 02 00 01")],
+    ["a PUBCOMP", fromHex("70 02 00 01")],
+    ["a second CONNACK", fromHex("20 02 00 00")],
+    ["a SUBSCRIBE", fromHex("82 06 00 01 00 01 74 00")],
+    ["a PINGREQ", fromHex("c0 00")],
+    ["malformed bytes (PUBACK of length 3)", fromHex("40 03 00 01 00")],
+    ["a PUBACK with reserved flags", fromHex("41 02 00 01")],
+    ["a remaining length of five bytes", fromHex("30 ff ff ff ff 7f")],
   ])("%s", async (_name, wire) => {
     const session = await connected();
     const settle = await pendingWork(session);
-    session.broker.send(wire);
+    session.link.send(wire);
     expectAll(await settle(), ConnectionError, ErrorCode.PROTOCOL);
     expect(session.conn.closed).toBe(true);
     expect(session.client.isConnected()).toBe(false);
   });
 
   test("a SUBACK whose return codes do not match the SUBSCRIBE's filters grants nothing", async () => {
-    const session = await connected();
-    const subscribing = session.client.subscribe("a/#", 1);
-    const packet = await session.broker.next("subscribe");
-    session.broker.reply({ type: "suback", packetId: packet.packetId, returnCodes: [1, 1] });
+    const { client, link, conn } = await connected();
+    const subscribing = client.subscribe("a/#", 1);
+    const packet = await link.next("subscribe");
+    link.send(suback(packet.pid, [1, 1]));
     const err = await subscribing.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as ConnectionError).code).toBe(ErrorCode.PROTOCOL);
-    expect(session.conn.closed).toBe(true);
+    expect(conn.closed).toBe(true);
   });
 
   test("a packet larger than maxPacketSize", async () => {
     const session = await connected({ maxPacketSize: 64 });
     const publishing = session.client.publish("t", "m", false, 1);
-    await session.broker.next("publish");
-    session.broker.publish("t", new Uint8Array(100));
+    await session.link.next("publish");
+    session.link.publish("t", new Uint8Array(100));
     await expect(publishing).rejects.toMatchObject({ code: ErrorCode.PROTOCOL });
   });
 
   test("a PUBLISH before CONNACK", async () => {
     const session = await opening();
-    await session.broker.next("connect");
-    session.broker.publish("t", "early");
+    await session.link.next("connect");
+    session.link.publish("t", "early");
     const err = await session.connected.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as ConnectionError).code).toBe(ErrorCode.PROTOCOL);
   });
 
   test.each([
-    ["a PINGRESP", { type: "pingresp" }],
-    ["a PUBACK", { type: "puback", packetId: 1 }],
-    ["a SUBACK", { type: "suback", packetId: 1, returnCodes: [0] }],
-    ["an UNSUBACK", { type: "unsuback", packetId: 1 }],
-  ] as [string, PacketInput][])("%s before CONNACK [MQTT-3.2.0-1]", async (_name, packet) => {
+    ["a PINGRESP", pingresp()],
+    ["a PUBACK", puback(1)],
+    ["a SUBACK", suback(1, [0])],
+    ["an UNSUBACK", unsuback(1)],
+  ] as [string, Uint8Array][])("%s before CONNACK [MQTT-3.2.0-1]", async (_name, packet) => {
     const session = await opening();
-    await session.broker.next("connect");
-    session.broker.reply(packet);
-    session.broker.connack();
+    await session.link.next("connect");
+    session.link.send(packet);
+    session.link.connack();
     const err = await session.connected.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as ConnectionError).code).toBe(ErrorCode.PROTOCOL);
@@ -392,12 +399,12 @@ describe("keepalive", () => {
 
   test("writes a PINGREQ after keepalive seconds of silence", async () => {
     fake();
-    const { broker } = await connected({ keepalive: 1 });
+    const { link } = await connected({ keepalive: 1 });
     vi.advanceTimersByTime(999);
     await turns();
-    expect(broker.takeAll()).toEqual([]);
+    expect(link.takeAll()).toEqual([]);
     vi.advanceTimersByTime(1);
-    await broker.next("pingreq");
+    await link.next("pingreq");
   });
 
   test("no PINGRESP: the link is declared dead within 1.5 × keepalive of the last received byte, and everything pending rejects", async () => {
@@ -406,7 +413,7 @@ describe("keepalive", () => {
     // (an explicit ping() has its own, shorter deadline: see the ping() tests)
     const settle = await pendingWork(session, false);
     vi.advanceTimersByTime(1000);
-    await session.broker.next("pingreq");
+    await session.link.next("pingreq");
     vi.advanceTimersByTime(499);
     await turns();
     expect(session.client.isConnected()).toBe(true);
@@ -419,11 +426,11 @@ describe("keepalive", () => {
 
   test("PINGRESPs keep the link alive", async () => {
     fake();
-    const { client, broker, conn } = await connected({ keepalive: 1 });
+    const { client, link, conn } = await connected({ keepalive: 1 });
     for (let i = 0; i < 10; i++) {
       vi.advanceTimersByTime(1000);
-      await broker.next("pingreq");
-      broker.reply({ type: "pingresp" });
+      await link.next("pingreq");
+      link.pingresp();
       await turns(1);
     }
     expect(client.isConnected()).toBe(true);
@@ -432,9 +439,9 @@ describe("keepalive", () => {
 
   test("a dead link is detected while the reader is paused (inbox full): the ping probes the reader, and a publish stuck on the full socket rejects", async () => {
     fake();
-    const { client, broker, conn } = await connected({ keepalive: 1, maxQueuedMessages: 1 });
-    broker.publish("t", "1");
-    broker.publish("t", "2");
+    const { client, link, conn } = await connected({ keepalive: 1, maxQueuedMessages: 1 });
+    link.publish("t", "1");
+    link.publish("t", "2");
     await turns();
     expect(conn.paused).toBe(true);
     // the socket is full too: a QoS 0 publish waits for a drain that never comes
@@ -442,15 +449,15 @@ describe("keepalive", () => {
     await client.publish("t", new Uint8Array(70_000));
     const stuck = client.publish("t", new Uint8Array(70_000)).catch((err: unknown) => err);
     vi.advanceTimersByTime(1000);
-    await broker.next("publish");
-    await broker.next("pingreq");
+    await link.next("publish");
+    await link.next("pingreq");
     // the probe read what the broker had queued ("2"), then flow control paused again
     await turns();
     expect(inboxLength(conn)).toBe(2);
     expect(conn.paused).toBe(true);
     // the link dies now: no PINGRESP to the next ping, read by the probe or not
     vi.advanceTimersByTime(1000);
-    await broker.next("pingreq");
+    await link.next("pingreq");
     vi.advanceTimersByTime(499);
     await turns();
     expect(client.isConnected()).toBe(true);
@@ -461,12 +468,11 @@ describe("keepalive", () => {
 
   test("a reader paused with the inbox past its hard cap is not probed, and its silence is not held against the link", async () => {
     fake();
-    const { client, broker, conn } = await connected({ keepalive: 1, maxQueuedMessages: 1 });
+    const { client, link, conn } = await connected({ keepalive: 1, maxQueuedMessages: 1 });
     // one chunk of 20 messages: all decoded at once, past the hard cap of 16
-    const publish = (i: number) =>
-      encode({ type: "publish", topic: "t", payload: `${i}`, qos: 0, retain: false, dup: false });
-    broker.send(Uint8Array.from(Array.from({ length: 20 }, (_, i) => [...publish(i)]).flat()));
-    broker.publish("t", "queued");
+    const publish = (i: number) => publishFrame("t", `${i}`);
+    link.send(Uint8Array.from(Array.from({ length: 20 }, (_, i) => [...publish(i)]).flat()));
+    link.publish("t", "queued");
     await turns();
     expect(conn.paused).toBe(true);
     for (let i = 0; i < 5; i++) {
@@ -480,10 +486,10 @@ describe("keepalive", () => {
 
   test("no pings with keepalive 0", async () => {
     fake();
-    const { client, broker } = await connected({ keepalive: 0 });
+    const { client, link } = await connected({ keepalive: 0 });
     vi.advanceTimersByTime(3_600_000);
     await turns();
-    expect(broker.takeAll()).toEqual([]);
+    expect(link.takeAll()).toEqual([]);
     expect(client.isConnected()).toBe(true);
   });
 });
@@ -494,25 +500,25 @@ describe("ping()", () => {
   });
 
   test("sends c0 00 and resolves on the PINGRESP", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     let done = false;
     const pinging = client.ping().then(() => {
       done = true;
     });
-    const mark = broker.bytesWritten;
-    await broker.next("pingreq");
-    expect(hex(broker.wire.subarray(mark))).toBe("c0 00");
+    const mark = link.bytesWritten;
+    await link.next("pingreq");
+    expect(hex(link.bytes(mark))).toBe("c0 00");
     await turns();
     expect(done).toBe(false);
-    broker.reply({ type: "pingresp" });
+    link.pingresp();
     await pinging;
   });
 
   test("with no PINGRESP the connection closes with ERR_KEEPALIVE_TIMEOUT", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const { client, broker, conn } = await connected({ keepalive: 0, connectTimeout: 2000 });
+    const { client, link, conn } = await connected({ keepalive: 0, connectTimeout: 2000 });
     const pinging = client.ping();
-    await broker.next("pingreq");
+    await link.next("pingreq");
     vi.advanceTimersByTime(2000);
     await expect(pinging).rejects.toMatchObject({ code: ErrorCode.KEEPALIVE_TIMEOUT });
     await turns(1);

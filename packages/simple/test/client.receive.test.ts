@@ -1,25 +1,17 @@
-import type { Packet } from "@umqtt/codec";
+import { deferred, text, turns, type WirePacket } from "@umqtt/testkit";
 import { describe, expect, test } from "vitest";
 import type { MessageInfo } from "../src/client.js";
 import { ConnectionError, ErrorCode } from "../src/errors.js";
-import { connected, text, turns } from "./fake-broker.js";
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
+import { connected } from "./session.js";
 
 describe("pull delivery", () => {
   test("messages wait in the inbox until waitMsg() dispatches them, one per call, in order", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     const seen: string[] = [];
     client.setCallback((topic, msg) => {
       seen.push(`${text(topic)}:${text(msg)}`);
     });
-    for (const m of ["1", "2", "3"]) broker.publish("t", m);
+    for (const m of ["1", "2", "3"]) link.publish("t", m);
     await turns();
     expect(seen).toEqual([]);
     await client.waitMsg();
@@ -30,7 +22,7 @@ describe("pull delivery", () => {
   });
 
   test("waitMsg() waits for a message that has not arrived yet", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     const seen: string[] = [];
     client.setCallback((_t, msg) => {
       seen.push(text(msg));
@@ -38,18 +30,18 @@ describe("pull delivery", () => {
     const waiting = client.waitMsg();
     await turns();
     expect(seen).toEqual([]);
-    broker.publish("t", "late");
+    link.publish("t", "late");
     await expect(waiting).resolves.toBe(0x30);
     expect(seen).toEqual(["late"]);
   });
 
   test("the callback gets topic and payload as views into the received bytes, and the flags", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     const calls: [Uint8Array, Uint8Array, MessageInfo][] = [];
     client.setCallback((topic, msg, info) => {
       calls.push([topic, msg, info]);
     });
-    broker.publish("a/b", "payload", 1, 3, true);
+    link.publish("a/b", "payload", 1, 3, { retain: true });
     await client.waitMsg();
     const [topic, msg, info] = calls[0]!;
     expect(topic).toBeInstanceOf(Uint8Array);
@@ -68,15 +60,9 @@ describe("pull delivery", () => {
   ] as const)(
     "waitMsg() resolves to the first header byte: %s → %i",
     async (_name, flags, first) => {
-      const { client, broker } = await connected();
+      const { client, link } = await connected();
       client.setCallback(() => {});
-      broker.reply({
-        type: "publish",
-        topic: "t",
-        payload: "m",
-        ...flags,
-        packetId: flags.qos ? 1 : undefined,
-      });
+      link.publish("t", "m", flags.qos, 1, { retain: flags.retain, dup: flags.dup });
       await expect(client.waitMsg()).resolves.toBe(first);
     },
   );
@@ -94,16 +80,16 @@ describe("checkMsg()", () => {
   });
 
   test("dispatches a waiting message and resolves to its first byte", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     const seen: string[] = [];
     client.setCallback((_t, msg) => {
       seen.push(text(msg));
     });
-    broker.publish("t", "x", 1, 4, true);
+    link.publish("t", "x", 1, 4, { retain: true });
     await turns();
     await expect(client.checkMsg()).resolves.toBe(0x33);
     expect(seen).toEqual(["x"]);
-    expect((await broker.next("puback")).packetId).toBe(4);
+    expect((await link.next("puback")).pid).toBe(4);
     await expect(client.checkMsg()).resolves.toBeNull();
   });
 
@@ -129,12 +115,12 @@ describe("checkMsg()", () => {
   });
 
   test("a message arriving while checkMsg() loops is dispatched by the loop", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     const seen: string[] = [];
     client.setCallback((_t, msg) => {
       seen.push(text(msg));
     });
-    setTimeout(() => broker.publish("t", "tick"), 0);
+    setTimeout(() => link.publish("t", "tick"), 0);
     let result: number | null = null;
     const deadline = performance.now() + 200;
     while (result === null && performance.now() < deadline) result = await client.checkMsg();
@@ -145,115 +131,115 @@ describe("checkMsg()", () => {
 
 describe("callbacks and acknowledgement", () => {
   test("a callback's promise is awaited before the QoS 1 PUBACK", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     const gate = deferred();
     client.setCallback(() => gate.promise);
-    broker.publish("t", "m", 1, 11);
+    link.publish("t", "m", 1, 11);
     let resolved = false;
     const waiting = client.waitMsg().then((first) => {
       resolved = true;
       return first;
     });
     await turns(5);
-    expect(broker.packets.some((p) => p.type === "puback")).toBe(false);
+    expect(link.packets.some((p) => p.type === "puback")).toBe(false);
     expect(resolved).toBe(false);
     gate.resolve();
     await expect(waiting).resolves.toBe(0x32);
-    expect((await broker.next("puback")).packetId).toBe(11);
+    expect((await link.next("puback")).pid).toBe(11);
   });
 
   test("a throwing callback rejects waitMsg() with its error; that message is not acknowledged; the client works on", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     const boom = new Error("boom");
     let calls = 0;
     client.setCallback(() => {
       calls++;
       if (calls === 1) throw boom;
     });
-    broker.publish("t", "bad", 1, 1);
+    link.publish("t", "bad", 1, 1);
     await expect(client.waitMsg()).rejects.toBe(boom);
-    broker.publish("t", "good", 1, 2);
+    link.publish("t", "good", 1, 2);
     await expect(client.waitMsg()).resolves.toBe(0x32);
     expect(calls).toBe(2);
-    const acks: Packet[] = [await broker.next("puback")];
+    const acks: WirePacket[] = [await link.next("puback")];
     await turns();
-    acks.push(...broker.takeAll());
-    expect(acks).toEqual([{ type: "puback", packetId: 2 }]);
+    acks.push(...link.takeAll());
+    expect(acks).toEqual([{ type: "puback", pid: 2 }]);
     expect(client.isConnected()).toBe(true);
     const publishing = client.publish("t", "after", false, 1);
-    broker.puback((await broker.next("publish")).packetId!);
+    link.puback((await link.next("publish")).pid!);
     await publishing;
   });
 
   test("a rejecting async callback rejects checkMsg() with its error", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     const boom = new Error("async boom");
     client.setCallback(async () => {
       throw boom;
     });
-    broker.publish("t", "m", 1, 5);
+    link.publish("t", "m", 1, 5);
     await turns();
     await expect(client.checkMsg()).rejects.toBe(boom);
     await turns();
-    expect(broker.takeAll()).toEqual([]);
+    expect(link.takeAll()).toEqual([]);
   });
 
   test("PUBACKs go out in the order the messages arrived [MQTT-4.6.0-2]", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     client.setCallback(() => {});
-    for (const pid of [9, 3, 7]) broker.publish("t", "m", 1, pid);
+    for (const pid of [9, 3, 7]) link.publish("t", "m", 1, pid);
     for (let i = 0; i < 3; i++) await client.waitMsg();
     const acks = [];
-    for (let i = 0; i < 3; i++) acks.push((await broker.next("puback")).packetId);
+    for (let i = 0; i < 3; i++) acks.push((await link.next("puback")).pid);
     expect(acks).toEqual([9, 3, 7]);
   });
 
   test("a callback may publish QoS 1 and await it, without deadlock", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     client.setCallback(async (_t, msg) => {
       await client.publish("reply", msg, false, 1);
     });
-    broker.publish("req", "ping", 1, 21);
+    link.publish("req", "ping", 1, 21);
     const waiting = client.waitMsg();
-    const reply = await broker.next("publish");
+    const reply = await link.next("publish");
     expect(text(reply.payload)).toBe("ping");
-    broker.puback(reply.packetId!);
+    link.puback(reply.pid!);
     await expect(waiting).resolves.toBe(0x32);
-    expect((await broker.next("puback")).packetId).toBe(21);
+    expect((await link.next("puback")).pid).toBe(21);
   });
 
   test("a callback may publish QoS 1 while the inbox is full", async () => {
-    const { client, broker, conn } = await connected({ maxQueuedMessages: 1 });
+    const { client, link, conn } = await connected({ maxQueuedMessages: 1 });
     client.setCallback(async (_t, msg) => {
       await client.publish("reply", msg, false, 1);
     });
-    for (const m of ["a", "b", "c"]) broker.publish("req", m, 1, 100 + m.charCodeAt(0));
+    for (const m of ["a", "b", "c"]) link.publish("req", m, 1, 100 + m.charCodeAt(0));
     await turns();
     expect(conn.paused).toBe(true);
     const answered: string[] = [];
-    const broker_ = (async () => {
+    const broker = (async () => {
       for (let i = 0; i < 3; i++) {
-        const p = await broker.next("publish");
+        const p = await link.next("publish");
         answered.push(text(p.payload));
-        broker.puback(p.packetId!);
-        await broker.next("puback");
+        link.puback(p.pid!);
+        await link.next("puback");
       }
     })();
     for (let i = 0; i < 3; i++) await client.waitMsg();
-    await broker_;
+    await broker;
     expect(answered).toEqual(["a", "b", "c"]);
   });
 });
 
 describe("calls queued behind a dispatch", () => {
   test("calls waiting behind a callback that never returns reject with ERR_CLIENT_CLOSED on disconnect(), and later calls do not queue", async () => {
-    const { client, broker } = await connected();
+    const { client, link } = await connected();
     const seen: string[] = [];
     client.setCallback((_t, msg) => {
       seen.push(text(msg));
       return new Promise<void>(() => {}); // never settles
     });
-    broker.publish("t", "1");
+    link.publish("t", "1");
     void client.waitMsg(); // holds the dispatch lock for good
     await turns();
     expect(seen).toEqual(["1"]);
@@ -272,15 +258,15 @@ describe("calls queued behind a dispatch", () => {
   });
 
   test("a drop rejects the calls waiting behind a dispatch with its error; dispatch stays one at a time, in order", async () => {
-    const { client, broker, conn } = await connected();
+    const { client, link, conn } = await connected();
     const seen: string[] = [];
     const release: (() => void)[] = [];
     client.setCallback((_t, msg) => {
       seen.push(text(msg));
       return new Promise<void>((resolve) => release.push(resolve));
     });
-    broker.publish("t", "1");
-    broker.publish("t", "2");
+    link.publish("t", "1");
+    link.publish("t", "2");
     const first = client.waitMsg();
     await turns();
     const waiting = client.waitMsg();
@@ -301,12 +287,12 @@ describe("calls queued behind a dispatch", () => {
 
 describe("flow control", () => {
   test("a full inbox pauses the transport; taking messages resumes it; nothing is lost or reordered", async () => {
-    const { client, broker, conn } = await connected({ maxQueuedMessages: 3 });
+    const { client, link, conn } = await connected({ maxQueuedMessages: 3 });
     const seen: string[] = [];
     client.setCallback((_t, msg) => {
       seen.push(text(msg));
     });
-    for (let i = 0; i < 6; i++) broker.publish("t", String(i));
+    for (let i = 0; i < 6; i++) link.publish("t", String(i));
     await turns();
     expect(conn.paused).toBe(true);
     await client.checkMsg();
@@ -320,10 +306,10 @@ describe("flow control", () => {
   });
 
   test("maxQueuedBytes pauses the transport too", async () => {
-    const { client, broker, conn } = await connected({ maxQueuedBytes: 1024 });
+    const { client, link, conn } = await connected({ maxQueuedBytes: 1024 });
     client.setCallback(() => {});
-    broker.publish("t", new Uint8Array(2000));
-    broker.publish("t", "next");
+    link.publish("t", new Uint8Array(2000));
+    link.publish("t", "next");
     await turns();
     expect(conn.paused).toBe(true);
     await client.waitMsg();
@@ -332,17 +318,13 @@ describe("flow control", () => {
   });
 
   test("acks are processed while messages sit unconsumed", async () => {
-    const { client, broker } = await connected({ maxQueuedMessages: 10 });
+    const { client, link } = await connected({ maxQueuedMessages: 10 });
     client.setCallback(() => {});
-    for (let i = 0; i < 5; i++) broker.publish("t", String(i));
+    for (let i = 0; i < 5; i++) link.publish("t", String(i));
     const publishing = client.publish("t", "m", false, 1);
     const subscribing = client.subscribe("s", 1);
-    broker.puback((await broker.next("publish")).packetId!);
-    broker.reply({
-      type: "suback",
-      packetId: (await broker.next("subscribe")).packetId,
-      returnCodes: [1],
-    });
+    link.puback((await link.next("publish")).pid!);
+    link.suback((await link.next("subscribe")).pid, 1);
     await publishing;
     await expect(subscribing).resolves.toBe(1);
     // nothing was dispatched meanwhile
@@ -355,58 +337,58 @@ describe("flow control", () => {
   });
 
   test("inbox full while awaiting a PUBACK: queued messages go to the callback so the ack gets read", async () => {
-    const { client, broker, conn } = await connected({ maxQueuedMessages: 2 });
+    const { client, link, conn } = await connected({ maxQueuedMessages: 2 });
     const seen: string[] = [];
     client.setCallback((_t, msg) => {
       seen.push(text(msg));
     });
-    broker.publish("t", "a", 1, 1);
-    broker.publish("t", "b", 1, 2);
-    broker.publish("t", "c", 1, 3);
+    link.publish("t", "a", 1, 1);
+    link.publish("t", "b", 1, 2);
+    link.publish("t", "c", 1, 3);
     await turns();
     expect(conn.paused).toBe(true);
     const publishing = client.publish("out", "x", false, 1);
-    const packet = await broker.next("publish");
-    broker.puback(packet.packetId!);
+    const packet = await link.next("publish");
+    link.puback(packet.pid!);
     await publishing;
     expect(seen.length).toBeGreaterThanOrEqual(1);
     expect(seen).toEqual(["a", "b", "c"].slice(0, seen.length));
     // messages dispatched this way are acknowledged
     const acked: number[] = [];
     await turns();
-    for (const p of broker.takeAll()) if (p.type === "puback") acked.push(p.packetId);
+    for (const p of link.takeAll()) if (p.type === "puback") acked.push(p.pid);
     expect(acked).toEqual([1, 2, 3].slice(0, seen.length));
   });
 
   test("a callback error thrown while dispatching for an awaited ack surfaces from the next waitMsg()", async () => {
-    const { client, broker } = await connected({ maxQueuedMessages: 1 });
+    const { client, link } = await connected({ maxQueuedMessages: 1 });
     const boom = new Error("boom");
     const seen: string[] = [];
     client.setCallback((_t, msg) => {
       seen.push(text(msg));
       if (seen.length === 1) throw boom;
     });
-    broker.publish("t", "a", 1, 1);
-    broker.publish("t", "b", 1, 2);
+    link.publish("t", "a", 1, 1);
+    link.publish("t", "b", 1, 2);
     await turns();
     const publishing = client.publish("out", "x", false, 1);
-    broker.puback((await broker.next("publish")).packetId!);
+    link.puback((await link.next("publish")).pid!);
     await publishing;
     expect(seen[0]).toBe("a");
     await expect(client.waitMsg()).rejects.toBe(boom);
     // the message whose callback threw was not acknowledged
     await turns();
-    expect(broker.takeAll().filter((p) => p.type === "puback" && p.packetId === 1)).toEqual([]);
+    expect(link.takeAll().filter((p) => p.type === "puback" && p.pid === 1)).toEqual([]);
     expect(client.isConnected()).toBe(true);
   });
 
   test("without a callback, the inbox grows past the soft limit up to the hard cap while a PUBACK is awaited", async () => {
-    const { client, broker, conn } = await connected({ maxQueuedMessages: 2 });
+    const { client, link, conn } = await connected({ maxQueuedMessages: 2 });
     const publishing = client.publish("out", "x", false, 1);
-    const packet = await broker.next("publish");
+    const packet = await link.next("publish");
     // 32 = 16 × 2: exactly the hard cap, still fine
-    for (let i = 0; i < 32; i++) broker.publish("t", String(i));
-    broker.puback(packet.packetId!);
+    for (let i = 0; i < 32; i++) link.publish("t", String(i));
+    link.puback(packet.pid!);
     await publishing;
     await turns();
     // nothing awaited any more: the full inbox pauses the reader again
@@ -418,10 +400,10 @@ describe("flow control", () => {
   });
 
   test("without a callback, past the hard cap (16× the soft limit) the connection closes with ERR_INBOX_OVERFLOW", async () => {
-    const { client, broker, conn } = await connected({ maxQueuedMessages: 2 });
+    const { client, link, conn } = await connected({ maxQueuedMessages: 2 });
     const publishing = client.publish("out", "x", false, 1);
-    await broker.next("publish");
-    for (let i = 0; i < 33; i++) broker.publish("t", String(i));
+    await link.next("publish");
+    for (let i = 0; i < 33; i++) link.publish("t", String(i));
     const err = await publishing.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as ConnectionError).code).toBe(ErrorCode.INBOX_OVERFLOW);
@@ -432,23 +414,23 @@ describe("flow control", () => {
 
 describe("messages() iterator", () => {
   test("a consumer awaiting its own QoS 1 publish: past the hard cap the loop ends with ERR_INBOX_OVERFLOW", async () => {
-    const { client, broker } = await connected({ maxQueuedMessages: 1 });
-    broker.publish("cmd", "go");
+    const { client, link } = await connected({ maxQueuedMessages: 1 });
+    link.publish("cmd", "go");
     const loop = (async () => {
       for await (const message of client.messages()) {
         await client.publish("echo", message.payload, false, 1);
       }
     })();
-    await broker.next("publish");
-    for (let i = 0; i < 17; i++) broker.publish("t", String(i));
+    await link.next("publish");
+    for (let i = 0; i < 17; i++) link.publish("t", String(i));
     const err = await loop.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as ConnectionError).code).toBe(ErrorCode.INBOX_OVERFLOW);
   });
 
   test("yields topic, payload, qos, retain and dup as Uint8Array views", async () => {
-    const { client, broker } = await connected();
-    broker.publish("a/b", "hello", 1, 8, true);
+    const { client, link } = await connected();
+    link.publish("a/b", "hello", 1, 8, { retain: true });
     const it = client.messages();
     const { value, done } = await it.next();
     expect(done).toBe(false);
@@ -472,34 +454,34 @@ describe("messages() iterator", () => {
   });
 
   test("acknowledges a QoS 1 message when the next one is asked for", async () => {
-    const { client, broker } = await connected();
-    broker.publish("t", "1", 1, 1);
-    broker.publish("t", "2", 1, 2);
+    const { client, link } = await connected();
+    link.publish("t", "1", 1, 1);
+    link.publish("t", "2", 1, 2);
     const it = client.messages();
     await it.next();
     await turns();
-    expect(broker.takeAll()).toEqual([]);
+    expect(link.takeAll()).toEqual([]);
     await it.next();
-    expect(await broker.next("puback")).toEqual({ type: "puback", packetId: 1 });
+    expect(await link.next("puback")).toEqual({ type: "puback", pid: 1 });
     await turns();
-    expect(broker.takeAll()).toEqual([]);
+    expect(link.takeAll()).toEqual([]);
     await it.return!();
-    expect(await broker.next("puback")).toEqual({ type: "puback", packetId: 2 });
+    expect(await link.next("puback")).toEqual({ type: "puback", pid: 2 });
   });
 
   test("breaking out of for await acknowledges the message taken", async () => {
-    const { client, broker } = await connected();
-    broker.publish("t", "1", 1, 42);
+    const { client, link } = await connected();
+    link.publish("t", "1", 1, 42);
     for await (const message of client.messages()) {
       expect(text(message.payload)).toBe("1");
       break;
     }
-    expect(await broker.next("puback")).toEqual({ type: "puback", packetId: 42 });
+    expect(await link.next("puback")).toEqual({ type: "puback", pid: 42 });
   });
 
   test("ends (done) after disconnect()", async () => {
-    const { client, broker } = await connected();
-    broker.publish("t", "1");
+    const { client, link } = await connected();
+    link.publish("t", "1");
     const got: string[] = [];
     const loop = (async () => {
       for await (const message of client.messages()) {

@@ -2,11 +2,11 @@
  * Bad input gets a clear error and nothing is sent (DESIGN §2.5): every refused argument
  * rejects with InvalidArgumentError naming it, writes no byte, and leaves the connection usable.
  */
+import { ScriptedBroker, type ScriptedLink, turns } from "@umqtt/testkit";
 import { describe, expect, test } from "vitest";
 import { MQTTClient, type MQTTClientOptions } from "../src/client.js";
 import { ErrorCode, InvalidArgumentError, MqttClientError } from "../src/errors.js";
-import { MemoryServer } from "../src/memory.js";
-import { connected, FakeBroker, opening, turns } from "./fake-broker.js";
+import { connected, opening } from "./session.js";
 
 /** The error `run` throws or rejects with (fails the test if it succeeds). */
 async function caught(run: () => unknown): Promise<unknown> {
@@ -22,11 +22,11 @@ async function caught(run: () => unknown): Promise<unknown> {
 type Any = any;
 
 /** A valid QoS 1 publish still goes through (and the broker sees it). */
-async function stillUsable(client: MQTTClient, broker: FakeBroker): Promise<void> {
+async function stillUsable(client: MQTTClient, link: ScriptedLink): Promise<void> {
   const publishing = client.publish("ok", "fine", false, 1);
-  const packet = await broker.next("publish");
-  expect(new TextDecoder().decode(packet.topic)).toBe("ok");
-  broker.puback(packet.packetId!);
+  const packet = await link.next("publish");
+  expect(packet.topic).toBe("ok");
+  link.puback(packet.pid!);
   await publishing;
   expect(client.isConnected()).toBe(true);
 }
@@ -84,29 +84,29 @@ describe("refused arguments on a connected client", () => {
   test.each(cases)(
     "%s → InvalidArgumentError naming %s, nothing written, still usable",
     async (_name, argument, call) => {
-      const { client, broker, server } = await connected();
-      const before = broker.bytesWritten;
+      const { client, link, broker } = await connected();
+      const before = link.bytesWritten;
       const err = await caught(() => call(client));
       expect(err).toBeInstanceOf(InvalidArgumentError);
       expect((err as InvalidArgumentError).code).toBe(ErrorCode.INVALID_ARGUMENT);
       expect((err as Error).message).toContain(argument);
       await turns();
-      expect(broker.bytesWritten).toBe(before);
-      expect(server.connections).toHaveLength(1);
-      await stillUsable(client, broker);
+      expect(link.bytesWritten).toBe(before);
+      expect(broker.links).toHaveLength(1);
+      await stillUsable(client, link);
     },
   );
 });
 
 describe("a refused setLastWill keeps the previous will", () => {
   test("the next CONNECT carries the will set before the refused call", async () => {
-    const server = new MemoryServer();
-    const client = new MQTTClient("cid", "h", { keepalive: 0, transport: server.factory });
+    const broker = new ScriptedBroker();
+    const client = new MQTTClient("cid", "h", { keepalive: 0, transport: broker.factory });
     client.setLastWill("lw", "bye");
     expect(() => client.setLastWill("lw/#", "x")).toThrow(InvalidArgumentError);
-    const next = server.nextConnection();
+    const next = broker.nextLink();
     void client.connect().catch(() => {});
-    const connect = await new FakeBroker(await next).next("connect");
+    const connect = await (await next).next("connect");
     expect(connect.will?.topic).toBe("lw");
   });
 });
@@ -186,25 +186,25 @@ describe("refused constructor arguments", () => {
 
 describe("connect() refusals", () => {
   test("connect(false) with an empty client id is refused before anything is opened [MQTT-3.1.3-7]", async () => {
-    const server = new MemoryServer();
-    const client = new MQTTClient("", "h", { keepalive: 0, transport: server.factory });
+    const broker = new ScriptedBroker();
+    const client = new MQTTClient("", "h", { keepalive: 0, transport: broker.factory });
     const err = await caught(() => client.connect(false));
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect((err as InvalidArgumentError).code).toBe(ErrorCode.INVALID_ARGUMENT);
     expect((err as Error).message).toContain("connect(cleanSession)");
-    expect(server.connections).toHaveLength(0);
+    expect(broker.links).toHaveLength(0);
   });
 
   test("a refused connect() leaves the open connection alone", async () => {
     const session = await opening({}, "");
-    await session.broker.next("connect");
-    session.broker.connack();
+    await session.link.next("connect");
+    session.link.connack();
     await session.connected;
     const err = await caught(() => session.client.connect(false));
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect(session.conn.closed).toBe(false);
-    expect(session.server.connections).toHaveLength(1);
-    await stillUsable(session.client, session.broker);
+    expect(session.broker.links).toHaveLength(1);
+    await stillUsable(session.client, session.link);
   });
 });
 
@@ -215,15 +215,15 @@ describe("pulling messages without a callback", () => {
   ])(
     "%s() without setCallback rejects with ERR_NO_CALLBACK and sends nothing",
     async (name, call) => {
-      const { client, broker } = await connected();
-      const before = broker.bytesWritten;
+      const { client, link } = await connected();
+      const before = link.bytesWritten;
       const err = await caught(() => call(client));
       expect(err).toBeInstanceOf(MqttClientError);
       expect((err as MqttClientError).code).toBe(ErrorCode.NO_CALLBACK);
       expect((err as Error).message).toContain(`${name}()`);
       await turns();
-      expect(broker.bytesWritten).toBe(before);
-      await stillUsable(client, broker);
+      expect(link.bytesWritten).toBe(before);
+      await stillUsable(client, link);
     },
   );
 });

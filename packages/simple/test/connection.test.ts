@@ -1,9 +1,18 @@
-import { encode, type Packet } from "@umqtt/codec";
+import type { Packet } from "@umqtt/codec";
+import {
+  concat,
+  fromHex,
+  hex,
+  type MemoryConnection,
+  MemoryServer,
+  pingresp,
+  puback,
+  publish,
+  turns,
+} from "@umqtt/testkit";
 import { describe, expect, test } from "vitest";
 import { Connection } from "../src/connection.js";
 import { ConnectionError, ErrorCode, type MqttClientError } from "../src/errors.js";
-import { type MemoryConnection, MemoryServer } from "../src/memory.js";
-import { bytes, hex, turns } from "./fake-broker.js";
 
 async function open(options: { maxPacketSize?: number } = {}) {
   const server = new MemoryServer();
@@ -107,10 +116,7 @@ describe("Connection writes", () => {
 describe("Connection reads", () => {
   test("decodes packets from any chunking, even one byte at a time", async () => {
     const { peer, packets } = await open();
-    const wire = Uint8Array.of(
-      ...encode({ type: "puback", packetId: 7 }),
-      ...encode({ type: "pingresp" }),
-    );
+    const wire = concat([puback(7), pingresp()]);
     for (const b of wire) peer.send(Uint8Array.of(b));
     await turns(1);
     expect(packets).toEqual([{ type: "puback", packetId: 7 }, { type: "pingresp" }]);
@@ -118,7 +124,7 @@ describe("Connection reads", () => {
 
   test("malformed bytes close the connection with ERR_PROTOCOL", async () => {
     const { connection, peer, closes } = await open();
-    peer.send(bytes("40 03 00 01 00"));
+    peer.send(fromHex("40 03 00 01 00"));
     await turns(1);
     expect(closes).toHaveLength(1);
     expect(closes[0]).toBeInstanceOf(ConnectionError);
@@ -129,16 +135,7 @@ describe("Connection reads", () => {
 
   test("a packet larger than maxPacketSize closes the connection with ERR_PROTOCOL", async () => {
     const { peer, packets, closes } = await open({ maxPacketSize: 16 });
-    peer.send(
-      encode({
-        type: "publish",
-        topic: "t",
-        payload: new Uint8Array(20),
-        qos: 0,
-        retain: false,
-        dup: false,
-      }),
-    );
+    peer.send(publish("t", new Uint8Array(20)));
     await turns(1);
     expect(packets).toEqual([]);
     expect(closes.map((e) => e.code)).toEqual([ErrorCode.PROTOCOL]);
@@ -149,7 +146,7 @@ describe("Connection reads", () => {
     connection.pause();
     expect(peer.paused).toBe(true);
     expect(connection.readerPaused()).toBe(true);
-    peer.send(encode({ type: "pingresp" }));
+    peer.send(pingresp());
     await turns();
     expect(packets).toEqual([]);
     connection.resume();
@@ -161,7 +158,7 @@ describe("Connection reads", () => {
   test("a keepalive probe resumes a paused reader so that the owner's next pause() stops it again", async () => {
     const { connection, peer, packets } = await open();
     connection.pause();
-    peer.send(encode({ type: "pingresp" }));
+    peer.send(pingresp());
     expect(connection.probe()).toBe(true);
     expect(peer.paused).toBe(false);
     expect(connection.readerPaused()).toBe(false);
@@ -175,7 +172,7 @@ describe("Connection reads", () => {
     const { connection, peer, packets, owner } = await open();
     owner.canProbe = false;
     connection.pause();
-    peer.send(encode({ type: "pingresp" }));
+    peer.send(pingresp());
     expect(connection.probe()).toBe(false);
     await turns();
     expect(peer.paused).toBe(true);

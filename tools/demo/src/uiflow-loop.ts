@@ -7,7 +7,8 @@
  *   cd tools/demo && npx tsx --conditions=@umqtt/source src/uiflow-loop.ts
  *
  * Exits 0 once the bounded number of messages has arrived (1 on failure or timeout).
- * `runUiflowLoop()` is the same program as a function, for packages/default's tests.
+ * `runUiflowLoop()` is the same program as a function, exported as `@umqtt/demo/uiflow-loop`
+ * for the tests.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";

@@ -64,3 +64,39 @@ export async function waitFor(
     else await new Promise<void>((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** A promise's outcome, readable without awaiting it (see {@link settle}). */
+export interface Settled<T> {
+  readonly state: "pending" | "resolved" | "rejected";
+  readonly value?: T;
+  readonly error?: unknown;
+  /** Resolves (never rejects) once the promise settled. */
+  readonly done: Promise<void>;
+}
+
+/**
+ * Records how a promise settles, without an unhandled rejection: for asserting that an
+ * operation is still pending, or how it ended.
+ *
+ * @example
+ * const pub = settle(client.publish("t", "m", false, 1));
+ * await turns();
+ * expect(pub.state).toBe("pending"); // no PUBACK yet
+ */
+export function settle<T>(promise: Promise<T>): Settled<T> {
+  const rec: { state: Settled<T>["state"]; value?: T; error?: unknown; done: Promise<void> } = {
+    state: "pending",
+    done: Promise.resolve(),
+  };
+  rec.done = promise.then(
+    (value) => {
+      rec.state = "resolved";
+      rec.value = value;
+    },
+    (error: unknown) => {
+      rec.state = "rejected";
+      rec.error = error;
+    },
+  );
+  return rec;
+}

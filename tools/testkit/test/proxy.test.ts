@@ -8,10 +8,9 @@ import {
   startAedes,
   startFaultProxy,
   type TapRecord,
+  text,
   withTimeout,
 } from "../src/index.ts";
-
-const text = new TextDecoder();
 
 // CONNECT, MQTT 3.1.1, clean session, keepalive 60, client id "bh".
 // biome-ignore format: annotated bytes
@@ -116,8 +115,8 @@ describe("startFaultProxy", () => {
     const up = proxy.tap.find((r) => r.packet.type === "publish");
     expect(up).toBeDefined();
     if (up?.packet.type !== "publish") throw new Error("no publish tapped");
-    expect(text.decode(up.packet.topic)).toBe("tap/a");
-    expect(text.decode(up.packet.payload)).toBe("payload-1");
+    expect(text(up.packet.topic)).toBe("tap/a");
+    expect(text(up.packet.payload)).toBe("payload-1");
     expect(up.packet.qos).toBe(1);
     expect(up.packet.retain).toBe(false);
     expect(up.dropped).toBe(false);

@@ -6,7 +6,7 @@
  * SELF_SIGNED_CERT_IN_CHAIN whether the client has the wrong CA or none; the message tells
  * the two apart.)
  */
-import { type CertSet, generateCerts, type Mosquitto, startMosquitto } from "@umqtt/testkit";
+import { type CertSet, generateCerts, type Mosquitto, startMosquitto, text } from "@umqtt/testkit";
 import { describeMosquitto } from "@umqtt/testkit/vitest";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ConnectionError, MQTTClient } from "../../src/index.js";
@@ -45,11 +45,7 @@ describeMosquitto("TLS from files against mosquitto", () => {
     try {
       await client.connect();
       const got: string[] = [];
-      await client.subscribe(
-        "tls/echo",
-        ([, msg]) => void got.push(new TextDecoder().decode(msg)),
-        1,
-      );
+      await client.subscribe("tls/echo", ([, msg]) => void got.push(text(msg)), 1);
       await client.publish("tls/echo", "over TLS", false, 1);
       while (got.length === 0) await client.waitMsg();
       expect(got).toEqual(["over TLS"]);

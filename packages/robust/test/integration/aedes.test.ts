@@ -6,14 +6,16 @@
 import {
   type AedesBroker,
   type FaultProxy,
+  prng,
   startAedes,
   startFaultProxy,
+  text,
   waitFor,
   withTimeout,
 } from "@umqtt/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, MQTTClient, MqttClientError } from "../../src/index.js";
-import { clientPool, collect, FAST, firstOccurrences, prng, Recorder, text } from "./helpers.js";
+import { clientPool, collect, FAST, firstOccurrences, Recorder } from "./helpers.js";
 
 let broker: AedesBroker;
 let proxy: FaultProxy;

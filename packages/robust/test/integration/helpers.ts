@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the robust integration suite: a client class that records what each
- * connect() resolved to, a pull-side collector of numbered messages, a seeded PRNG and
- * client bookkeeping so every test cleans up.
+ * connect() resolved to, a pull-side collector of numbered messages and client bookkeeping
+ * so every test cleans up.
  */
 import { withTimeout } from "@umqtt/testkit";
 import { afterEach } from "vitest";
@@ -111,18 +111,6 @@ export function collect(client: MQTTClient): {
   };
 }
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The numbers in order of first occurrence. */
 export function firstOccurrences(received: number[]): number[] {
   const seen = new Set<number>();
@@ -134,5 +122,3 @@ export function firstOccurrences(received: number[]): number[] {
   }
   return out;
 }
-
-export const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);

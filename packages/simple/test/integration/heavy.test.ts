@@ -13,10 +13,10 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { withTimeout } from "@umqtt/testkit";
+import { text, withTimeout } from "@umqtt/testkit";
 import { afterEach, expect, test } from "vitest";
 import { ConnectionError, ErrorCode, type MQTTClient } from "../../src/index.js";
-import { eachBroker, elapse, Fixture, receiver, sharedBroker, text } from "./helpers.js";
+import { eachBroker, elapse, Fixture, receiver, sharedBroker } from "./helpers.js";
 
 const require = createRequire(import.meta.url);
 const MQTT_URL = pathToFileURL(require.resolve("mqtt")).href;

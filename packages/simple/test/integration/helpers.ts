@@ -12,6 +12,7 @@ import {
   startAedes,
   startFaultProxy,
   startMosquitto,
+  text,
   withTimeout,
 } from "@umqtt/testkit";
 import { describeMosquitto } from "@umqtt/testkit/vitest";
@@ -214,10 +215,6 @@ export class Fixture {
     this.brokers.clear();
   }
 }
-
-const utf8 = new TextDecoder();
-export const text = (bytes: Uint8Array): string => utf8.decode(bytes);
-export const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /** One message as the callback saw it (copied), plus waitMsg()'s first header byte. */
 export interface Received extends MessageInfo {

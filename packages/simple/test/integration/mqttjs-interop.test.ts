@@ -3,9 +3,9 @@
  * our publisher → MQTT.js subscriber and MQTT.js publisher → our subscriber, QoS 0 and 1,
  * binary payloads, non-ASCII topics, retained flags.
  */
+import { text, utf8 } from "@umqtt/testkit";
 import { expect, test } from "vitest";
 import {
-  bytes,
   eachBroker,
   expectSameBytes,
   Fixture,
@@ -13,7 +13,6 @@ import {
   nextMqttjsMessage,
   receiver,
   sharedBroker,
-  text,
 } from "./helpers.js";
 
 /** Every byte value, then a pattern that is not valid UTF-8. */
@@ -55,10 +54,10 @@ eachBroker((kind) => {
       for (const [topic, payload] of cases) {
         const got = nextMqttjsMessage(them);
         // Topic given as bytes once, to check both forms reach the wire identically.
-        await pub.publish(topic.endsWith("text") ? bytes(topic) : topic, payload, false, qos);
+        await pub.publish(topic.endsWith("text") ? utf8.encode(topic) : topic, payload, false, qos);
         const m = await got;
         expect(m.topic).toBe(topic);
-        expectSameBytes(m.payload, typeof payload === "string" ? bytes(payload) : payload);
+        expectSameBytes(m.payload, typeof payload === "string" ? utf8.encode(payload) : payload);
         expect(m.qos).toBe(qos);
         expect(m.retain).toBe(false);
       }
@@ -81,7 +80,7 @@ eachBroker((kind) => {
         const m = await rx.next();
         expect(m.topic).toBe(topic);
         // The raw topic bytes are the UTF-8 encoding, length-prefixed by bytes, not chars.
-        expect(m.topicBytes).toEqual(bytes(topic));
+        expect(m.topicBytes).toEqual(utf8.encode(topic));
         expectSameBytes(m.payload, payload);
         expect(m).toMatchObject({ qos, retain: false, dup: false });
         expect(m.first).toBe(0x30 | (qos << 1));

@@ -4,10 +4,10 @@
  * tls.SecureContext as `ssl`.
  */
 import tls from "node:tls";
-import { type CertSet, generateCerts } from "@umqtt/testkit";
+import { type CertSet, generateCerts, text } from "@umqtt/testkit";
 import { beforeAll, expect, test } from "vitest";
 import { ConnectionError, ErrorCode, type MQTTClient } from "../../src/index.js";
-import { eachBroker, Fixture, receiver, sharedBroker, text } from "./helpers.js";
+import { eachBroker, Fixture, receiver, sharedBroker } from "./helpers.js";
 
 let certs: CertSet;
 beforeAll(async () => {

@@ -2,8 +2,29 @@
  * Design: an in-memory transport for tests — the client gets a `Transport`, the test gets the
  * other end as a {@link MemoryConnection} that sees every byte and can answer, stall (write
  * backpressure), or drop the link. Delivery is asynchronous, as on a socket.
+ *
+ * The transport seam is declared here by its shape (the same as @umqtt/simple's
+ * `Transport`/`TransportEvents`/`TransportFactory`), so testkit does not depend on the
+ * packages it tests: simple has testkit as a devDependency, and a cycle breaks the build graph.
  */
-import type { Transport, TransportEvents, TransportFactory } from "./transport.js";
+
+/** What a transport tells its owner (the shape of @umqtt/simple's `TransportEvents`). */
+export interface TransportEvents {
+  data(chunk: Uint8Array): void;
+  drain(): void;
+  closed(cause?: Error): void;
+}
+
+/** An open byte stream (the shape of @umqtt/simple's `Transport`). */
+export interface Transport {
+  write(bytes: Uint8Array): boolean;
+  pause(): void;
+  resume(): void;
+  close(graceful?: boolean): void;
+}
+
+/** Opens a transport (the shape of @umqtt/simple's `TransportFactory`). */
+export type TransportFactory = (events: TransportEvents, signal: AbortSignal) => Promise<Transport>;
 
 /** The test's end of one in-memory connection. */
 export class MemoryConnection {
@@ -91,7 +112,9 @@ export class MemoryConnection {
  * @example
  * const server = new MemoryServer();
  * const client = new MQTTClient("id", "memory", { transport: server.factory });
- * const conn = await server.nextConnection();
+ * const next = server.nextConnection();
+ * void client.connect();
+ * const conn = await next; // conn.written: the CONNECT; conn.send(bytes) answers
  */
 export class MemoryServer {
   readonly connections: MemoryConnection[] = [];

@@ -1,9 +1,10 @@
 /**
- * The UIFlow2-style loop of tools/demo/src/uiflow-loop.ts (`while (true) await checkMsg()`
- * with per-topic handlers), run as is: it must survive an aedes restart mid-way.
+ * The UIFlow2-style loop of src/uiflow-loop.ts (`while (true) await checkMsg()` with
+ * per-topic handlers, on @umqtt/default), run as is: it must survive an aedes restart mid-way.
+ * Imported through the package's own export, as another workspace package would import it.
  */
+import { runUiflowLoop } from "@umqtt/demo/uiflow-loop";
 import { expect, it } from "vitest";
-import { runUiflowLoop } from "../../../../tools/demo/src/uiflow-loop.js";
 
 it("the UIFlow2 loop survives a broker restart: handlers receive messages afterwards", async () => {
   const result = await runUiflowLoop({ messages: 20, restartAfter: 8, timeoutMs: 15_000 });

@@ -1,0 +1,18 @@
+/**
+ * mulberry32: a small, fast, seeded PRNG returning numbers in [0, 1), so a failing randomized
+ * run can be replayed from its seed.
+ *
+ * @example
+ * const random = prng(42);
+ * const n = Math.floor(random() * 10); // the same sequence for seed 42 on every run
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -19,6 +19,7 @@ import {
   type MessageCallback,
   type MessageInfo,
   mustBe,
+  type QoS,
   MQTTClient as RobustClient,
   type MQTTClientOptions as RobustOptions,
 } from "@umqtt/robust";
@@ -100,7 +101,7 @@ export class MQTTClient extends RobustClient {
    * client.setCallback(onMessage);
    * await client.subscribe("logs/#", 0);
    */
-  override subscribe(topic: string, qos?: 0 | 1): Promise<number>;
+  override subscribe(topic: string, qos?: QoS): Promise<number>;
   /**
    * Subscribes to a topic filter (wildcards allowed) and runs `handler([topic, msg])` for
    * every message whose topic it matches. Resolves to the granted QoS. Subscribing the same
@@ -111,11 +112,11 @@ export class MQTTClient extends RobustClient {
    *   console.log(new TextDecoder().decode(topic), new TextDecoder().decode(msg));
    * }, 1);
    */
-  override subscribe(topic: string, handler: Handler, qos?: 0 | 1): Promise<number>;
+  override subscribe(topic: string, handler: Handler, qos?: QoS): Promise<number>;
   override async subscribe(
     topic: string,
-    handlerOrQos?: Handler | 0 | 1 | null,
-    qos?: 0 | 1,
+    handlerOrQos?: Handler | QoS | null,
+    qos?: QoS,
   ): Promise<number> {
     if (typeof handlerOrQos === "function") {
       const q = qos ?? 0;
@@ -151,7 +152,7 @@ export class MQTTClient extends RobustClient {
         `no handler for ${JSON.stringify(topic)} and no setCallback() callback, so nothing could receive its messages; use subscribe(topic, handler, qos)`,
       );
     }
-    return super.subscribe(topic, q as 0 | 1);
+    return super.subscribe(topic, q as QoS);
   }
 
   /**

@@ -308,8 +308,8 @@ describe("per-topic handlers", () => {
     const s = await setup();
     const h = vi.fn();
     await expect(s.client.subscribe("a/#/b", h)).rejects.toThrow(/^subscribe\(topic\): /);
-    await expect(s.client.subscribe("a", h, 2 as never)).rejects.toThrow(
-      /^subscribe\(qos\): QoS 2/,
+    await expect(s.client.subscribe("a", h, 3 as never)).rejects.toThrow(
+      /^subscribe\(qos\): must be 0, 1 or 2/,
     );
     await expect(s.client.subscribe("a", "h" as never)).rejects.toThrow(
       /^subscribe\(handler\): must be a function/,

@@ -23,6 +23,7 @@ import {
   type Message,
   MQTTException,
   MqttClientError,
+  type QoS,
   MQTTClient as SimpleClient,
 } from "@umqtt/simple";
 import { backoffDelay } from "./backoff.js";
@@ -230,7 +231,7 @@ export class MQTTClient extends SimpleClient {
     topic: string | Uint8Array,
     msg: string | Uint8Array,
     retain = false,
-    qos: 0 | 1 = 0,
+    qos: QoS = 0,
   ): Promise<void> {
     for (;;) {
       if (!this.isConnected()) {
@@ -252,7 +253,7 @@ export class MQTTClient extends SimpleClient {
    * @example
    * await client.subscribe("cmd/#", 1);
    */
-  override async subscribe(topic: string, qos: 0 | 1 = 0): Promise<number> {
+  override async subscribe(topic: string, qos: QoS = 0): Promise<number> {
     checkSubscribe(topic, qos);
     const call = this.#subscriptions.begin(topic);
     for (;;) {
@@ -425,7 +426,7 @@ export class MQTTClient extends SimpleClient {
     );
   }
 
-  #park(qos: 0 | 1): Promise<void> {
+  #park(qos: QoS): Promise<void> {
     return this.#supervisor.park(qos, () => this.#ensureReconnecting());
   }
 

@@ -2,14 +2,15 @@
  * Design: publishes made while disconnected wait here, in call order, until the client is
  * connected again. Bounded: when full, the policy decides — `"drop-oldest"` drops the oldest
  * waiting QoS 0 publish to make room (its promise rejects), `"reject"` refuses the new one.
- * A QoS 1 publish is never dropped to make room: if it cannot be kept, it is the one refused.
+ * A QoS 1 or 2 publish is never dropped to make room: if it cannot be kept, it is the one refused.
  * Pure state: no sockets, no timers.
  */
+import type { QoS } from "@umqtt/simple";
 
 export type OfflinePolicy = "drop-oldest" | "reject";
 
 export interface OfflineEntry {
-  readonly qos: 0 | 1;
+  readonly qos: QoS;
   resolve(): void;
   reject(err: Error): void;
 }

@@ -23,7 +23,7 @@ export interface MQTTClientOptions extends SimpleOptions {
   maxReconnectAttempts?: number;
   /** Publishes that may wait while disconnected. Default 1000. */
   maxOfflineQueue?: number;
-  /** What a full offline queue does: drop the oldest QoS 0 publish (default) or reject the new one. QoS 1 is never dropped. */
+  /** What a full offline queue does: drop the oldest QoS 0 publish (default) or reject the new one. QoS 1 and 2 are never dropped. */
   offlinePolicy?: OfflinePolicy;
 }
 

@@ -5,10 +5,10 @@
  * not confirmed (the connection dropped first) is tried again on the next connection, even if
  * that one has a session. Pure state: the renewal itself is the caller's `subscribe`.
  */
-import { MQTTException } from "@umqtt/simple";
+import { MQTTException, type QoS } from "@umqtt/simple";
 
 export class Subscriptions {
-  readonly #active = new Map<string, 0 | 1>();
+  readonly #active = new Map<string, QoS>();
   /** The latest subscribe() per filter: a token an unsubscribe() or a newer subscribe() replaces. */
   readonly #calls = new Map<string, object>();
   #unconfirmed = false;
@@ -21,7 +21,7 @@ export class Subscriptions {
   }
 
   /** Its SUBACK granted it: remembered for renewal unless superseded meanwhile. */
-  granted(filter: string, qos: 0 | 1, call: object): void {
+  granted(filter: string, qos: QoS, call: object): void {
     if (this.#calls.get(filter) === call) this.#active.set(filter, qos);
   }
 
@@ -43,7 +43,7 @@ export class Subscriptions {
    */
   renew(
     sessionPresent: boolean,
-    subscribe: (filter: string, qos: 0 | 1) => Promise<number>,
+    subscribe: (filter: string, qos: QoS) => Promise<number>,
     onRefused: (filter: string, err: MQTTException) => void,
     onError: (err: unknown) => void,
   ): void {

@@ -12,7 +12,7 @@
  * "Connected" itself is the base client's fact (`isConnected()`), never copied here. Time comes
  * from an injected clock, so the young-death rule is testable without real time.
  */
-import { ErrorCode, MqttClientError, notConnected, Waiters } from "@umqtt/simple";
+import { ErrorCode, MqttClientError, notConnected, type QoS, Waiters } from "@umqtt/simple";
 import { type OfflinePolicy, OfflineQueue } from "./offline-queue.js";
 
 /** What the supervisor is doing, as one value. */
@@ -115,7 +115,7 @@ export class Supervisor {
   }
 
   /** Parks a publish made while down until the next connection (bounded: see OfflineQueue). */
-  park(qos: 0 | 1, kick: () => void): Promise<void> {
+  park(qos: QoS, kick: () => void): Promise<void> {
     if (this.closed) return Promise.reject(clientClosed());
     if (!this.wanted) return Promise.reject(notConnected("publish()"));
     return new Promise<void>((resolve, reject) => {

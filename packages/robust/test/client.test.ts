@@ -601,11 +601,11 @@ describe("errors a reconnect cannot cure are not retried", () => {
     const calls: [string, () => Promise<unknown>][] = [
       ["publish wildcard topic", () => client.publish("a/+", "x")],
       ["publish empty topic", () => client.publish("", "x")],
-      ["publish QoS 2", () => client.publish("t", "x", false, 2 as never)],
+      ["publish QoS 3", () => client.publish("t", "x", false, 3 as never)],
       ["publish retain not boolean", () => client.publish("t", "x", 1 as never)],
       ["publish msg not bytes", () => client.publish("t", 42 as never)],
       ["subscribe bad filter", () => client.subscribe("a/#/b")],
-      ["subscribe QoS 2", () => client.subscribe("a", 2 as never)],
+      ["subscribe QoS 3", () => client.subscribe("a", 3 as never)],
       ["unsubscribe empty", () => client.unsubscribe("")],
       ["checkMsg(0)", () => client.checkMsg(0)],
     ];

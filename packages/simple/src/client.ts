@@ -34,7 +34,7 @@ import {
   checkDuration,
   checkFilter,
   checkInteger,
-  checkQos01,
+  checkQos,
   checkString,
   checkSubscribe,
   checkTopic,
@@ -48,8 +48,8 @@ export type { Message, MessageCallback, MessageInfo } from "./delivery.js";
 export type { MQTTClientOptions } from "./options.js";
 
 /**
- * An MQTT 3.1.1 client with MicroPython umqtt.simple's API: one connection, QoS 0 and 1 both
- * ways, messages pulled by the application.
+ * An MQTT 3.1.1 client with MicroPython umqtt.simple's API: one connection, QoS 0, 1 and 2
+ * both ways, messages pulled by the application.
  *
  * @example
  * const client = new MQTTClient("sensor-1", "broker.local");
@@ -255,8 +255,9 @@ export class MQTTClient {
 
   /**
    * Publishes a message. QoS 0 resolves once it is handed to the socket (waiting while the
-   * socket is full); QoS 1 resolves on its PUBACK. Up to `maxInflight` QoS 1 publishes are in
-   * flight; further ones wait for a slot, in call order.
+   * socket is full); QoS 1 resolves on its PUBACK, QoS 2 on its PUBCOMP (exactly once). Up to
+   * `maxInflight` QoS 1 and 2 publishes are in flight; further ones wait for a slot, in call
+   * order.
    * @example
    * await client.publish("sensors/t1", "21.5", false, 1);
    */
@@ -264,12 +265,12 @@ export class MQTTClient {
     topic: string | Uint8Array,
     msg: string | Uint8Array,
     retain = false,
-    qos: 0 | 1 = 0,
+    qos: QoS = 0,
   ): Promise<void> {
     checkBytes(topic, "publish(topic)");
     checkBytes(msg, "publish(msg)");
     checkBoolean(retain, "publish(retain)");
-    checkQos01(qos, "publish(qos)");
+    checkQos(qos, "publish(qos)");
     // A QoS > 0 frame carries a placeholder id until it gets its window slot.
     const frame = codecRule("publish(topic, msg)", () =>
       encodePublish(topic, msg, qos, retain, false, qos ? 1 : undefined),
@@ -297,7 +298,7 @@ export class MQTTClient {
    * @example
    * const granted = await client.subscribe("sensors/+/temp", 1);
    */
-  async subscribe(topic: string, qos: 0 | 1 = 0): Promise<number> {
+  async subscribe(topic: string, qos: QoS = 0): Promise<number> {
     checkSubscribe(topic, qos);
     this.#requireConnection("subscribe()");
     const pid = this.#session.allocate();
@@ -403,12 +404,6 @@ export class MQTTClient {
     if (packet.type === "connack") return this.#onConnack(packet.returnCode, packet.sessionPresent);
     let reply: Uint8Array | undefined;
     try {
-      if (packet.type === "publish" && packet.qos === 2) {
-        throw protocolError("QoS 2 PUBLISH, but this client subscribes with QoS 0 or 1 only");
-      }
-      if (packet.type === "pubrec" || packet.type === "pubrel" || packet.type === "pubcomp") {
-        throw protocolError(`unexpected ${packet.type.toUpperCase()} from the broker`);
-      }
       reply = this.#session.handle(packet);
     } catch (err) {
       if (!isConnectionError(err)) throw err;

@@ -5,6 +5,7 @@
  */
 import {
   MqttCodecError,
+  type QoS,
   validateString,
   validateTopicFilter,
   validateTopicName,
@@ -48,11 +49,9 @@ export function checkFilter(filter: unknown, where: string): asserts filter is s
   codecRule(where, () => validateTopicFilter(filter));
 }
 
-/** QoS of an operation this client performs itself: 0 or 1 (QoS 2 is refused by design). */
-export function checkQos01(qos: unknown, where: string): asserts qos is 0 | 1 {
-  if (qos === 0 || qos === 1) return;
-  if (qos === 2) fail(where, "QoS 2 is not supported by this client; use 0 or 1");
-  mustBe(where, "0 or 1", qos);
+/** A QoS level: 0, 1 or 2. */
+export function checkQos(qos: unknown, where: string): asserts qos is QoS {
+  if (qos !== 0 && qos !== 1 && qos !== 2) mustBe(where, "0, 1 or 2", qos);
 }
 
 export function checkBoolean(value: unknown, where: string): asserts value is boolean {
@@ -78,13 +77,13 @@ export function checkPublish(topic: unknown, msg: unknown, retain: unknown, qos:
   checkTopic(topic, "publish(topic)");
   checkBytes(msg, "publish(msg)");
   checkBoolean(retain, "publish(retain)");
-  checkQos01(qos, "publish(qos)");
+  checkQos(qos, "publish(qos)");
 }
 
 /** Checks subscribe() arguments. */
 export function checkSubscribe(topic: unknown, qos: unknown): void {
   checkFilter(topic, "subscribe(topic)");
-  checkQos01(qos, "subscribe(qos)");
+  checkQos(qos, "subscribe(qos)");
 }
 
 /** Checks an MQTT string field (client id, user name: UTF-8, ≤ 65535 bytes) or binary (`binary`). */

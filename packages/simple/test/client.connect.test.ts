@@ -325,11 +325,7 @@ describe("broker refusals", () => {
 
 describe("protocol violations close the connection with ERR_PROTOCOL", () => {
   test.each([
-    ["an incoming QoS 2 PUBLISH", fromHex("34 07 00 01 74 00 01 6d 6d")],
     ["an incoming QoS 3 PUBLISH", fromHex("36 07 00 01 74 00 01 6d 6d")],
-    ["a PUBREC", fromHex("50 02 00 01")],
-    ["a PUBREL", fromHex("62 02 00 01")],
-    ["a PUBCOMP", fromHex("70 02 00 01")],
     ["a second CONNACK", fromHex("20 02 00 00")],
     ["a SUBSCRIBE", fromHex("82 06 00 01 00 01 74 00")],
     ["a PINGREQ", fromHex("c0 00")],

@@ -25,8 +25,9 @@ import {
 import { Inbox } from "./inbox.js";
 import type { Layer } from "./layer.js";
 import { type MQTTClientOptions, option, type Settings, settingsOf } from "./options.js";
+import { serverTransport } from "./server-transport.js";
+import { parseServer } from "./server-url.js";
 import { protocolError, RequestKind, Session } from "./session.js";
-import { socketTransport } from "./socket.js";
 import type { TransportFactory } from "./transport.js";
 import {
   checkBoolean,
@@ -85,7 +86,8 @@ export class MQTTClient {
 
   /**
    * @param clientId client identifier (may be empty with a clean session: the broker assigns one).
-   * @param server host name or IP address of the broker.
+   * @param server host name or IP address of the broker, or a URL: `mqtt://host[:port]`,
+   *   `mqtts://host[:port]`, `ws://host[:port]/path`, `wss://host[:port]/path`.
    * @param layer how an upper layer (robust, default) extends this client; see {@link Layer}.
    * @example
    * const client = new MQTTClient("id", "127.0.0.1", { port: 1883, keepalive: 30 });
@@ -98,7 +100,7 @@ export class MQTTClient {
   ) {
     if (typeof clientId !== "string") mustBe("MQTTClient(clientId)", "a string", clientId);
     if (typeof server !== "string" || server === "") {
-      mustBe("MQTTClient(server)", "a non-empty host name or address", server);
+      mustBe("MQTTClient(server)", "a non-empty host name, address or URL", server);
     }
     const s = settingsOf(options, layer.optionKeys ?? []);
     checkString(clientId, "MQTTClient(clientId)");
@@ -107,7 +109,8 @@ export class MQTTClient {
     if (password !== undefined) checkString(password, option("password"), true);
     this.clientId = clientId;
     this.server = server;
-    this.port = s.port;
+    const target = parseServer(server, s.port, options.ssl, options.sslParams !== undefined);
+    this.port = target.port;
     this.keepalive = s.keepalive;
     this.#settings = s;
     this.#layer = layer;
@@ -119,8 +122,7 @@ export class MQTTClient {
       takesMessages: (hasCallback) => layer.takesMessages?.(hasCallback) ?? hasCallback,
       lastClose: () => this.#lastClose,
     });
-    this.#transportFactory =
-      s.transport ?? socketTransport({ host: server, port: s.port, tls: s.tls });
+    this.#transportFactory = s.transport ?? serverTransport(target, options);
     layer.attach?.({ fail: (err) => this.#session.fail(err) });
   }
 

@@ -11,6 +11,7 @@ import type { QoS } from "@umqtt/codec";
 import type { Connection } from "./connection.js";
 import { ConnectionError, ErrorCode, MqttClientError, notConnected } from "./errors.js";
 import type { Incoming } from "./inbox.js";
+import { macrotask } from "./macrotask.js";
 import type { Session } from "./session.js";
 import { Waiters } from "./waiters.js";
 
@@ -86,7 +87,7 @@ export class Delivery {
       let message = inbox.shift();
       if (!message) {
         if (!this.#session.online) throw this.#closedError("checkMsg()");
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await new Promise<void>((resolve) => macrotask(resolve));
         message = inbox.shift();
         if (!message) return null;
       }

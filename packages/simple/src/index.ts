@@ -18,7 +18,7 @@ export type { Core, Layer } from "./layer.js";
 export type { MQTTClientOptions } from "./options.js";
 export { checkOptionKeys } from "./options.js";
 export type { SocketOptions } from "./socket.js";
-export { socketTransport } from "./socket.js";
+export { socketTransport } from "./tcp.js";
 export type { Transport, TransportEvents, TransportFactory } from "./transport.js";
 export {
   checkBoolean,
@@ -31,3 +31,11 @@ export {
   mustBe,
 } from "./validate.js";
 export { Waiters } from "./waiters.js";
+export type {
+  WebSocketConstructor,
+  WebSocketEvent,
+  WebSocketLike,
+  WebSocketListener,
+  WebSocketOptions,
+} from "./websocket.js";
+export { webSocketTransport } from "./websocket.js";

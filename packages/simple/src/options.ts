@@ -7,10 +7,11 @@ import type { SecureContext, ConnectionOptions as TlsConnectionOptions } from "n
 import { MAX_REMAINING_LENGTH } from "@umqtt/codec";
 import type { TransportFactory } from "./transport.js";
 import { checkBytes, checkDuration, checkInteger, fail, mustBe } from "./validate.js";
+import type { WebSocketConstructor } from "./websocket.js";
 
 /** Options of {@link MQTTClient}; all optional. Durations in milliseconds except `keepalive`. */
 export interface MQTTClientOptions {
-  /** 0 or absent: 1883, or 8883 when `ssl` is set. */
+  /** 0 or absent: the URL's port, else 1883, or 8883 when `ssl` is set (80/443 for ws/wss). */
   port?: number;
   /** User name; credentials are sent only when it is a non-empty string. */
   user?: string;
@@ -32,12 +33,19 @@ export interface MQTTClientOptions {
   maxQueuedMessages?: number;
   /** Received bytes held until the application takes them; default 1 MiB (soft limit). */
   maxQueuedBytes?: number;
+  /**
+   * A WHATWG WebSocket constructor for ws:// and wss:// (e.g. `WebSocket` from the `ws`
+   * package, for Node 20, which has no global one); default: the runtime's global WebSocket.
+   * With it, `ssl`/`sslParams` go to its constructor's third argument (the `ws` package's).
+   */
+  webSocket?: WebSocketConstructor;
   /** Opens the byte stream instead of TCP/TLS (in-memory tests, a custom transport, …). */
   transport?: TransportFactory;
 }
 
 /** The settings the client runs on, after the checks. */
 export interface Settings {
+  /** As given (0: the URL's or the scheme's default). */
   port: number;
   keepalive: number;
   maxPacketSize: number;
@@ -47,8 +55,6 @@ export interface Settings {
   connectTimeout: number;
   /** The CONNECT credentials: present only with a non-empty user name, as umqtt. */
   credentials: { username?: string; password?: string | Uint8Array };
-  /** TLS options for the socket, or undefined for plain TCP. */
-  tls: TlsConnectionOptions | undefined;
   transport: TransportFactory | undefined;
 }
 
@@ -91,6 +97,7 @@ export const OPTION_KEYS: readonly string[] = [
   "password",
   "ssl",
   "connectTimeout",
+  "webSocket",
 ];
 
 /**
@@ -139,16 +146,12 @@ export function settingsOf(options: unknown, layerKeys: readonly string[]): Sett
   }
   return {
     ...n,
-    port: n.port || (ssl ? 8883 : 1883),
     connectTimeout:
       o.connectTimeout === undefined
         ? 30_000
         : checkDuration(o.connectTimeout, option("connectTimeout")),
     // As umqtt: credentials only with a non-empty user name.
     credentials: o.user ? { username: o.user, password: o.password } : {},
-    tls: ssl
-      ? { ...(typeof ssl === "object" ? { secureContext: ssl } : {}), ...o.sslParams }
-      : undefined,
     transport: o.transport,
   };
 }

@@ -16,6 +16,13 @@ export {
   withTimeout,
 } from "./deferred.ts";
 export {
+  type FrameBridge,
+  type FrameBridgeOptions,
+  type FrameRecord,
+  type FrameShape,
+  startFrameBridge,
+} from "./frame-bridge.ts";
+export {
   type AckPacket,
   type Bytes,
   type ConnackPacket,

@@ -146,7 +146,7 @@ function list(p: Fields, t: number): Fields {
  */
 function reasoned(p: Fields, t: number): Fields {
   const out: Fields = t < 8 ? { type: NAMES[t], packetId: id(p.packetId) } : { type: NAMES[t] };
-  const rc = p.reasonCode ?? 0;
+  const rc = p.reasonCode === undefined ? 0 : p.reasonCode;
   const more = hasProps(p.properties);
   out.reasonCode = (reading ? pos < end : rc !== 0 || more)
     ? checkReason(t, u8(rc))

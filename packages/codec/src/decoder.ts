@@ -47,8 +47,9 @@ export class Decoder<V extends 4 | 5 = 4> {
 
   constructor(options?: DecoderOptions<V>) {
     const max = options?.maxPacketSize ?? MAX_REMAINING_LENGTH + 5;
-    const v = options?.protocolVersion ?? 4;
-    if (v !== 4 && v !== 5) fail(CodecErrorCode.INVALID_PACKET, "protocolVersion must be 4 or 5");
+    const v = options?.protocolVersion;
+    if (v !== undefined && v !== 4 && v !== 5)
+      fail(CodecErrorCode.INVALID_PACKET, "protocolVersion must be 4 or 5");
     this.#v5 = v === 5;
     // NaN or a non-number would silently switch the limit off.
     if (typeof max !== "number" || !(max > 0)) {

@@ -311,6 +311,9 @@ export function props(p: unknown, kind: number): Fields | undefined {
 export function hasProps(p: unknown): boolean {
   return (
     p !== undefined &&
-    (typeof p !== "object" || p === null || Object.values(p).some((v) => v !== undefined))
+    (typeof p !== "object" ||
+      p === null ||
+      Array.isArray(p) ||
+      Object.values(p).some((v) => v !== undefined))
   );
 }

@@ -1,6 +1,6 @@
 // Seeded random MQTT 5 packets (valid ones, in decoded form) with random property sets.
 import type { Packet5, QoS } from "../src/index.js";
-import { bytes, int, type Rng, text, topicFilter, topicName } from "./gen.js";
+import { bytes, hex, int, type Rng, text, topicFilter, topicName } from "./gen.js";
 
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[int(r, xs.length)];
 const qos = (r: Rng): QoS => int(r, 3) as QoS;
@@ -211,4 +211,10 @@ export function randomPacket5(r: Rng, type?: Packet5["type"]): Packet5 {
   const props = randomProps(r, kind);
   if (props) p.properties = props;
   return p;
+}
+
+/** A frame: first byte, then Remaining Length, then `body` (hex). */
+export function frame(first: number, body: string): string {
+  const b = hex(body);
+  return `${first.toString(16)} ${b.length.toString(16).padStart(2, "0")} ${body}`;
 }

@@ -1,5 +1,5 @@
+import { connect } from "./connect.js";
 import {
-  BIN,
   checkQos,
   end,
   FILTER,
@@ -9,10 +9,7 @@ import {
   pos,
   reading,
   readWith,
-  STR,
-  TOPIC,
   u8,
-  u16,
   writeWith,
 } from "./cursor.js";
 import { CodecErrorCode, fail } from "./errors.js";
@@ -33,49 +30,6 @@ function code(v: unknown): number {
   return c === 0 || c === 1 || c === 2 || c === 0x80
     ? c
     : fail(CodecErrorCode.BAD_RETURN_CODE, `SUBACK code ${c} not 0, 1, 2 or 0x80`);
-}
-
-function connect(p: Fields): Packet {
-  // [MQTT-3.1.2-1/2] protocol name "MQTT", level 4
-  if (field("MQTT", STR, "protocol name") !== "MQTT" || u8(4) !== 4)
-    fail(CodecErrorCode.BAD_PROTOCOL, 'protocol must be "MQTT" level 4');
-  const { will, username, password } = p;
-  const f = u8(
-    reading
-      ? 0
-      : (p.cleanSession ? 2 : 0) |
-          (will ? 4 | (checkQos(will.qos, "will qos") << 3) | (will.retain ? 0x20 : 0) : 0) |
-          (username === undefined ? 0 : 0x80) |
-          (password === undefined ? 0 : 0x40),
-  );
-  const badFlags = (why: string) => fail(CodecErrorCode.BAD_CONNECT_FLAGS, why);
-  // [MQTT-3.1.2-3] reserved flag bit
-  if (f & 1) badFlags("reserved CONNECT flag set");
-  const willQos = (f >> 3) & 3;
-  // [MQTT-3.1.2-14] will QoS 3; [MQTT-3.1.2-11/13/15] no will ⇒ will QoS and retain 0
-  if (f & 4) checkQos(willQos, "will qos");
-  else if (f & 0x38) badFlags("will QoS/retain without will flag");
-  // [MQTT-3.1.2-22] a password only with a user name
-  if ((f & 0xc0) === 0x40) badFlags("password requires a username");
-  const keepalive = u16(p.keepalive, "keepalive");
-  // [MQTT-3.1.3-1] order: client id, will topic, will message, user name, password
-  const clientId = field(p.clientId, STR, "clientId");
-  const cleanSession = (f & 2) !== 0;
-  // [MQTT-3.1.3-7] a zero-length client id needs a clean session
-  if (clientId.length === 0 && !cleanSession)
-    fail(CodecErrorCode.BAD_CLIENT_ID, "empty clientId needs cleanSession");
-  const out: Fields = { type: "connect", clientId, cleanSession, keepalive };
-  // [MQTT-3.1.2-9] will flag ⇒ will topic and message; [MQTT-3.1.2-18..21] user, password
-  if (f & 4)
-    out.will = {
-      topic: field(will?.topic, TOPIC, "will topic"),
-      payload: field(will?.payload, BIN, "will payload"),
-      qos: willQos,
-      retain: (f & 0x20) !== 0,
-    };
-  if (f & 0x80) out.username = field(username, STR, "username");
-  if (f & 0x40) out.password = field(password, BIN, "password");
-  return out as Packet;
 }
 
 function connack(p: Fields): Packet {
@@ -115,7 +69,7 @@ function list(p: Fields, t: number): Packet {
 
 /** Runs the body of packet type `t` (not PUBLISH) for fields `p`. */
 function body(p: Fields, t: number): Packet {
-  if (t === 1) return connect(p);
+  if (t === 1) return connect(p, 4) as Packet;
   if (t === 2) return connack(p);
   if (t > 7 && t < 11) return list(p, t);
   // PINGREQ, PINGRESP, DISCONNECT are empty; PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK carry an id

@@ -1,5 +1,5 @@
+import { connect } from "./connect.js";
 import {
-  BIN,
   checkQos,
   end,
   FILTER,
@@ -9,10 +9,7 @@ import {
   pos,
   reading,
   readWith,
-  STR,
-  TOPIC,
   u8,
-  u16,
   writeWith,
 } from "./cursor.js";
 import { CodecErrorCode, fail } from "./errors.js";
@@ -24,52 +21,12 @@ import { isShared } from "./shared.js";
 
 // MQTT 5.0 bodies of every packet but PUBLISH, over the three-mode cursor of cursor.ts.
 
-const { BAD_LENGTH, INVALID_PACKET, BAD_CONNECT_FLAGS } = CodecErrorCode;
+const { BAD_LENGTH, INVALID_PACKET } = CodecErrorCode;
 
 /** Sets `out.properties` to the block read, measured or written for `p` in packet `kind`. */
 function withProps(out: Fields, p: unknown, kind: number): void {
   const q = props(p, kind);
   if (q) out.properties = q;
-}
-
-function connect(p: Fields): Fields {
-  // [MQTT-3.1.2-1] protocol name "MQTT"; (3.1.2.2) version 5
-  if (field("MQTT", STR, "protocol name") !== "MQTT" || u8(5) !== 5)
-    fail(CodecErrorCode.BAD_PROTOCOL, 'protocol must be "MQTT" version 5');
-  const { will, username, password } = p;
-  const f = u8(
-    reading
-      ? 0
-      : (p.cleanSession ? 2 : 0) |
-          (will ? 4 | (checkQos(will.qos, "will qos") << 3) | (will.retain ? 0x20 : 0) : 0) |
-          (username === undefined ? 0 : 0x80) |
-          (password === undefined ? 0 : 0x40),
-  );
-  // [MQTT-3.1.2-3] reserved flag bit
-  if (f & 1) fail(BAD_CONNECT_FLAGS, "reserved CONNECT flag set");
-  const willQos = (f >> 3) & 3;
-  // [MQTT-3.1.2-12] will QoS 3; [MQTT-3.1.2-11/13] no will ⇒ will QoS and retain 0
-  if (f & 4) checkQos(willQos, "will qos");
-  else if (f & 0x38) fail(BAD_CONNECT_FLAGS, "will QoS/retain without will flag");
-  const keepalive = u16(p.keepalive, "keepalive");
-  const out: Fields = { type: "connect", clientId: "", cleanSession: (f & 2) !== 0, keepalive };
-  withProps(out, p.properties, 1);
-  // (3.1.3) client id, will properties, will topic, will payload, user name, password
-  out.clientId = field(p.clientId, STR, "clientId");
-  if (f & 4) {
-    const w: Fields = {};
-    withProps(w, will?.properties, 0);
-    out.will = {
-      topic: field(will?.topic, TOPIC, "will topic"),
-      payload: field(will?.payload, BIN, "will payload"),
-      qos: willQos,
-      retain: (f & 0x20) !== 0,
-      ...w,
-    };
-  }
-  if (f & 0x80) out.username = field(username, STR, "username");
-  if (f & 0x40) out.password = field(password, BIN, "password");
-  return out;
 }
 
 function connack(p: Fields): Fields {
@@ -159,7 +116,7 @@ function reasoned(p: Fields, t: number): Fields {
 function body(p: Fields, t: number): Packet5 {
   return (
     t === 1
-      ? connect(p)
+      ? connect(p, 5)
       : t === 2
         ? connack(p)
         : t > 7 && t < 12

@@ -32,6 +32,12 @@ const { BAD_FLAGS, BAD_PACKET_ID, BAD_TOPIC } = CodecErrorCode;
 /** Empty topic name: allowed in MQTT 5 when a Topic Alias stands for it (3.3.2.1). */
 const empty = (t: unknown): boolean => t === "" || (t instanceof Uint8Array && t.length === 0);
 
+// As encodePublish does: the last string topic that passed checkTopic and its UTF-8 bytes (an
+// exact-length buffer, reallocated only when the length changes). Publishers repeat topics.
+const CACHE_MAX = 256;
+let lastTopic: string | undefined;
+let lastTopicBytes = new Uint8Array(0);
+
 /** The body of a PUBLISH with properties, measured then written (never read). */
 function body(p: Fields): undefined {
   const pr = p.properties;
@@ -68,14 +74,26 @@ export function encodePublishV5(
   const first = 0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
   if (hasProps(properties))
     return writeWith(body, { topic, payload, qos, packetId: pid, properties }, 3, first);
-  const tl = checkTopic(topic, false);
+  const cached = typeof topic === "string" && topic === lastTopic;
+  const tl = cached ? lastTopicBytes.length : checkTopic(topic, false);
   const pl = fieldLength(payload, "payload", false);
   const remaining = 3 + tl + (qos === 0 ? 0 : 2) + pl;
   const out = frame(first, remaining);
   let at = out.length - remaining;
   out[at++] = tl >> 8;
   out[at++] = tl;
-  at = put(out, at, topic, tl);
+  if (cached) {
+    out.set(lastTopicBytes, at);
+    at += tl;
+  } else {
+    const start = at;
+    at = put(out, at, topic, tl);
+    if (typeof topic === "string" && tl <= CACHE_MAX) {
+      lastTopic = topic;
+      if (lastTopicBytes.length !== tl) lastTopicBytes = new Uint8Array(tl);
+      lastTopicBytes.set(out.subarray(start, at));
+    }
+  }
   if (qos !== 0) {
     out[at++] = (pid as number) >> 8;
     out[at++] = pid as number;

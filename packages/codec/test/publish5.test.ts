@@ -1,5 +1,5 @@
 // encodePublishV5, the MQTT 5 PUBLISH hot path, against encode(packet, 5) and its own rules.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { decode, encode, encodePublishV5, type PublishPacket5 } from "../src/index.js";
 import { int, prng, toHex } from "./gen.js";
 import { randomPacket5 } from "./gen5.js";
@@ -90,5 +90,39 @@ describe("encodePublishV5", () => {
     expect(p.topic.buffer).toBe(frame.buffer);
     expect(p.payload.buffer).toBe(frame.buffer);
     expect(p.properties).toEqual({ contentType: "text/plain" });
+  });
+
+  it("its topic cache never changes what is accepted or written", async () => {
+    const long = `t/${"é".repeat(200)}`; // over the 256 cached bytes
+    for (const topic of ["°C/1", "°C/1", long, long, "a", "b", "a", "°C/1"]) {
+      const frame = encodePublishV5(topic, "x", 0, false, false);
+      expect(new TextDecoder().decode((decode(frame, 5) as PublishPacket5).topic)).toBe(topic);
+      expect(frame).toEqual(
+        encode(
+          {
+            type: "publish",
+            topic: te.encode(topic),
+            payload: "x",
+            qos: 0,
+            retain: false,
+            dup: false,
+          },
+          5,
+        ),
+      );
+    }
+    encodePublishV5("a/b", "x", 0, false, false);
+    expect(() => encodePublishV5(te.encode("a/+"), "x", 0, false, false)).toThrow(
+      expect.objectContaining({ code: "ERR_BAD_TOPIC" }),
+    );
+    expect(() => encodePublishV5("", "x", 0, false, false)).toThrow(
+      expect.objectContaining({ code: "ERR_BAD_TOPIC" }),
+    );
+    // nothing cached yet: a missing topic is refused, not taken for the cached one
+    vi.resetModules();
+    const fresh = await import("../src/publish5.js");
+    expect(() =>
+      fresh.encodePublishV5(undefined as unknown as string, "x", 0, false, false),
+    ).toThrow(expect.objectContaining({ code: "ERR_INVALID_PACKET" }));
   });
 });

@@ -163,27 +163,27 @@ export function field(v: unknown, kind: number, what: string): Bytes {
 }
 
 /**
- * A block behind a Variable Byte Integer length (MQTT 5 properties): `run` reads or writes its
- * contents. While reading, nothing inside may read past the block; while measuring, its length
+ * A block behind a Variable Byte Integer length (MQTT 5 properties): `run(p, kind)` reads or
+ * writes its contents. While reading, nothing inside may read past the block; while measuring, its length
  * is kept for the write pass like a field length.
  */
-export function block<T>(run: () => T): T {
+export function block<T>(run: (p: unknown, kind: number) => T, p: unknown, kind: number): T {
   if (reading) {
     const n = vbi(0, "property length");
     const stop = end;
     if (pos + n > stop) short();
     end = pos + n;
-    const r = run();
+    const r = run(p, kind);
     end = stop;
     return r;
   }
   if (buf) {
     vbi(lens[li++], "property length");
-    return run();
+    return run(p, kind);
   }
   const at = lens.push(0) - 1;
   const start = pos;
-  const r = run();
+  const r = run(p, kind);
   lens[at] = pos - start;
   vbi(lens[at], "property length");
   return r;

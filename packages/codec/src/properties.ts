@@ -227,7 +227,7 @@ function value(type: number, v: unknown, name: string): unknown {
 }
 
 /** Reads the properties of a block whose packet is `kind` (a type code; 0: the will). */
-function read(kind: number): Fields | undefined {
+function read(_: unknown, kind: number): Fields | undefined {
   let out: Fields | undefined;
   while (pos < end) {
     const code = vbi(0, "property identifier");
@@ -304,7 +304,7 @@ function write(p: unknown, kind: number): undefined {
  * reads it (`undefined` when empty) or measures/writes `p`.
  */
 export function props(p: unknown, kind: number): Fields | undefined {
-  return block(() => (reading ? read(kind) : write(p, kind)));
+  return block(reading ? read : write, p, kind);
 }
 
 /** Whether encode must write a property block for `p` (an invalid `p` is written, to be refused). */

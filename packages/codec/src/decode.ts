@@ -65,6 +65,7 @@ export function decodeBody(first: number, b: Uint8Array, start: number, end: num
  */
 export function decode(bytes: Uint8Array, protocolVersion?: 4): Packet;
 export function decode(bytes: Uint8Array, protocolVersion: 5): Packet5;
+export function decode(bytes: Uint8Array, protocolVersion: 4 | 5): Packet | Packet5;
 export function decode(bytes: Uint8Array, protocolVersion?: 4 | 5): Packet | Packet5 {
   const len = bytes.length;
   const h = readVarint(bytes, 1, len);

@@ -84,6 +84,7 @@ export function encodePublish(
  */
 export function encode(packet: PacketInput, protocolVersion?: 4): Uint8Array;
 export function encode(packet: PacketInput5, protocolVersion: 5): Uint8Array;
+export function encode(packet: PacketInput | PacketInput5, protocolVersion: 4 | 5): Uint8Array;
 export function encode(packet: PacketInput | PacketInput5, protocolVersion?: 4 | 5): Uint8Array {
   if (protocolVersion === 5) return encode5(packet as PacketInput5);
   if (protocolVersion !== undefined && protocolVersion !== 4)
@@ -94,10 +95,17 @@ export function encode(packet: PacketInput | PacketInput5, protocolVersion?: 4 |
     ? PacketType[p.type]
     : fail(CodecErrorCode.UNKNOWN_TYPE, "unknown packet type");
   // MQTT 5 fields are never dropped silently from a 3.1.1 packet
-  const q = p as { properties?: unknown; will?: { properties?: unknown } };
+  const q = p as {
+    properties?: unknown;
+    will?: { properties?: unknown };
+    reasonCode?: unknown;
+    reasonCodes?: unknown;
+  };
   if (t === 15) fail(CodecErrorCode.UNKNOWN_TYPE, "auth needs protocolVersion 5");
   if (q.properties !== undefined || q.will?.properties !== undefined)
     fail(CodecErrorCode.BAD_PROPERTY, "properties need protocolVersion 5");
+  if (q.reasonCode !== undefined || q.reasonCodes !== undefined)
+    fail(CodecErrorCode.INVALID_PACKET, "reason codes need protocolVersion 5");
   if (p.type === "publish")
     return encodePublish(p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId);
   return writeBody(p, t, (t << 4) | headerFlags(t));

@@ -295,6 +295,15 @@ describe("protocol version", () => {
         will: { topic: "w", payload: "", qos: 0, retain: false, properties: {} },
       }),
     ).toThrow(expect.objectContaining({ code: "ERR_BAD_PROPERTY" }));
+    expect(v4({ type: "disconnect", reasonCode: 4 })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_PACKET" }),
+    );
+    expect(v4({ type: "puback", packetId: 1, reasonCode: 0 })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_PACKET" }),
+    );
+    expect(v4({ type: "suback", packetId: 1, returnCodes: [0], reasonCodes: [0] })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_PACKET" }),
+    );
     expect(() => encode({ type: "pingreq" }, 4)).not.toThrow();
     // AUTH (type 15) is reserved in 3.1.1
     expect(() => decode(hex("f0 00"))).toThrow(

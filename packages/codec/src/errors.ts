@@ -33,7 +33,7 @@ export interface CodecErrorCodes {
   readonly BAD_FILTER: "ERR_BAD_FILTER";
   /** SUBSCRIBE or UNSUBSCRIBE without any topic filter. */
   readonly NO_FILTERS: "ERR_NO_FILTERS";
-  /** CONNECT protocol name is not "MQTT" or level is not 4. */
+  /** CONNECT protocol name is not "MQTT" or level is not 4 (5 with protocolVersion 5). */
   readonly BAD_PROTOCOL: "ERR_BAD_PROTOCOL";
   /** CONNECT flags break a rule: reserved bit, will flags, password without user name. */
   readonly BAD_CONNECT_FLAGS: "ERR_BAD_CONNECT_FLAGS";
@@ -43,7 +43,10 @@ export interface CodecErrorCodes {
   readonly BAD_CONNACK: "ERR_BAD_CONNACK";
   /** CONNACK return code above 5, or SUBACK code other than 0, 1, 2, 0x80. */
   readonly BAD_RETURN_CODE: "ERR_BAD_RETURN_CODE";
-  /** encode was given a field of the wrong type or out of range (e.g. keepalive). */
+  /**
+   * encode was given a field of the wrong type or out of range (e.g. keepalive), or a reason code
+   * on a 3.1.1 packet; a `protocolVersion` other than 4 or 5.
+   */
   readonly INVALID_PACKET: "ERR_INVALID_PACKET";
   /**
    * MQTT 5: unknown property identifier or name, or a value of the wrong type or out of range

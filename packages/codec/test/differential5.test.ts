@@ -2,8 +2,8 @@
 import { isDeepStrictEqual } from "node:util";
 import mqttPacket from "mqtt-packet";
 import { describe, expect, it } from "vitest";
-import { decode, encode, type Packet5 } from "../src/index.js";
-import { prng, toHex } from "./gen.js";
+import { Decoder, decode, encode, type Packet5 } from "../src/index.js";
+import { concat, hex, prng, toHex } from "./gen.js";
 import { PACKET_TYPES5, randomPacket5 } from "./gen5.js";
 
 const td = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -222,6 +222,9 @@ const generate = (p: Packet5) =>
  *    [MQTT-3.1.2-22] that MQTT 5 dropped (3.1.2.9).
  * 4. Its parser refuses the short AUTH (Remaining Length 0: reason code 0, no properties) that
  *    3.15.2.1 allows ("Invalid auth reason code").
+ * 6. Its parser reads a short DISCONNECT (Remaining Length 0 or 1) or AUTH (1) past its end when
+ *    more bytes follow in the same chunk: it tests the bytes buffered, not the packet's length,
+ *    and always reads a Property Length. Harmless while DISCONNECT is the last packet sent.
  * 5. (Not a deviation: both forms are legal.) It always writes the reason code and property
  *    length of PUBACK..PUBCOMP, DISCONNECT and AUTH; we write the short forms (3.4.2.1).
  */
@@ -285,4 +288,43 @@ describe("differential against mqtt-packet (MQTT 5)", () => {
       if (type !== "pingreq" && type !== "pingresp") expect(emptyUserValue).toBeGreaterThan(0);
     });
   }
+
+  it("a mixed stream of 2,000 MQTT 5 packets parses identically on both sides", () => {
+    const r = prng(2025);
+    // deviations 4 and 6: the short AUTH and DISCONNECT (Remaining Length 0 or 1) stay out of
+    // mqtt-packet's stream
+    const packets = Array.from({ length: 2000 }, () => randomPacket5(r)).filter((p) => {
+      const b = encode(p, 5);
+      return !(b[0] >= 0xe0 && b[1] < 2);
+    });
+    const all = concat(packets.map((p) => encode(p, 5)));
+    expect(mqttParse(all).map(fromMqtt)).toEqual(packets.map(asMqttPacketSees));
+    expect(new Decoder({ protocolVersion: 5 }).push(concat(packets.map(generateOrOurs)))).toEqual(
+      packets,
+    );
+  });
+});
+
+/** mqtt-packet's bytes for `p`, or ours where its generator refuses an MQTT 5 packet (2, 3). */
+function generateOrOurs(p: Packet5): Uint8Array {
+  try {
+    return generate(p);
+  } catch {
+    return encode(p, 5);
+  }
+}
+
+it("deviation 6: mqtt-packet misreads a short DISCONNECT followed by more bytes", () => {
+  expect(mqttParse(hex("e0 00"))).toHaveLength(1);
+  expect(() => mqttParse(hex("e0 00 c0 00"))).toThrow(/Invalid disconnect reason code/);
+  expect(mqttParse(hex("e0 01 9f"))).toHaveLength(1);
+  expect(() => mqttParse(hex("e0 01 9f c0 00"))).toThrow();
+  expect(new Decoder({ protocolVersion: 5 }).push(hex("e0 01 9f c0 00"))).toEqual([
+    { type: "disconnect", reasonCode: 0x9f },
+    { type: "pingreq" },
+  ]);
+  expect(new Decoder({ protocolVersion: 5 }).push(hex("e0 00 c0 00"))).toEqual([
+    { type: "disconnect", reasonCode: 0 },
+    { type: "pingreq" },
+  ]);
 });

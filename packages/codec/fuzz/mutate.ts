@@ -1,10 +1,30 @@
 // Seeded mutation fuzzing shared by `pnpm fuzz` (fuzz.ts) and the test suite (fuzz.test.ts).
-// Every input goes through decode() and through Decoder.push() with random chunking; the only
-// error either may throw is MqttCodecError. A packet that decodes must also re-encode to a
-// packet that decodes to the same thing.
+// Every input goes through decode() and through Decoder.push() with random chunking, as MQTT
+// 3.1.1 or MQTT 5 (half each); the only error either may throw is MqttCodecError. A packet that
+// decodes must also re-encode to a packet that decodes to the same thing.
 import { isDeepStrictEqual } from "node:util";
-import { Decoder, decode, encode, MqttCodecError, type Packet } from "../src/index.js";
+import {
+  Decoder,
+  decode,
+  encode,
+  MqttCodecError,
+  type Packet,
+  type Packet5,
+} from "../src/index.js";
 import { concat, hex, int, prng, type Rng, randomPacket } from "../test/gen.js";
+import { randomPacket5 } from "../test/gen5.js";
+
+/** Valid MQTT 5 frames to mutate: seeded random packets of every type with random properties. */
+export function corpus5(r: Rng, n: number): Uint8Array[] {
+  const out = [
+    hex("10 10 00 04 4d 51 54 54 05 02 00 1e 03 21 00 14 00 00"),
+    hex("32 0c 00 00 00 0a 05 23 00 05 01 01 6f 6e"),
+    hex("e0 07 9c 05 1c 00 02 62 32"),
+    hex("f0 00"),
+  ];
+  while (out.length < n) out.push(encode(randomPacket5(r), 5));
+  return out;
+}
 
 /** Valid frames to mutate: seeded random packets of every type plus umqtt's wire vectors. */
 export function corpus(r: Rng, n: number): Uint8Array[] {
@@ -74,36 +94,46 @@ function check(what: string, input: Uint8Array, f: () => void, failures: string[
 
 export interface FuzzResult {
   count: number;
+  /** Inputs that decoded as valid packets, either version. */
   decoded: number;
+  /** Of those, the ones decoded as MQTT 5. */
+  decoded5: number;
   failures: string[];
 }
 
-/** Runs `iterations` mutated inputs from `seed`; stops collecting after 20 failures. */
+/** Runs `iterations` mutated inputs from `seed`, half as MQTT 5; stops collecting after 20 failures. */
 export function runFuzz(iterations: number, seed: number): FuzzResult {
   const r = prng(seed);
-  const pool = corpus(r, 300);
+  const pools = { 4: corpus(r, 300), 5: corpus5(r, 300) };
   const failures: string[] = [];
   let decoded = 0;
+  let decoded5 = 0;
   for (let i = 0; i < iterations && failures.length < 20; i++) {
+    const v = (i & 1 ? 5 : 4) as 4 | 5;
+    // now and then the other version's frames: the same bytes mean other things
+    const pool = pools[r() < 0.1 ? ((9 - v) as 4 | 5) : v];
     let input = pool[int(r, pool.length)];
     for (let k = 1 + int(r, 3); k > 0; k--) input = mutate(r, input, pool);
-    let packet: Packet | undefined;
-    if (check("decode", input, () => (packet = decode(input)), failures) && packet) {
+    let packet: Packet | Packet5 | undefined;
+    const dec = () => (v === 5 ? decode(input, 5) : decode(input));
+    if (check(`decode v${v}`, input, () => (packet = dec()), failures) && packet) {
       decoded++;
+      if (v === 5) decoded5++;
       const p = packet;
       check(
-        "re-encode",
+        `re-encode v${v}`,
         input,
         () => {
-          if (!isDeepStrictEqual(decode(encode(p)), p))
-            failures.push(`round trip differs on [${Array.from(input)}]`);
+          const again = v === 5 ? decode(encode(p as Packet5, 5), 5) : decode(encode(p as Packet));
+          if (!isDeepStrictEqual(again, p))
+            failures.push(`v${v} round trip differs on [${Array.from(input)}]`);
         },
         failures,
-      ) || failures.push(`decoded packet refused by encode: [${Array.from(input)}]`);
+      ) || failures.push(`v${v} decoded packet refused by encode: [${Array.from(input)}]`);
     }
-    const d = new Decoder({ maxPacketSize: 1 + int(r, 4096) });
+    const d = new Decoder({ maxPacketSize: 1 + int(r, 4096), protocolVersion: v });
     check(
-      "Decoder.push",
+      `Decoder.push v${v}`,
       input,
       () => {
         for (let at = 0; at < input.length; ) {
@@ -115,5 +145,5 @@ export function runFuzz(iterations: number, seed: number): FuzzResult {
       failures,
     );
   }
-  return { count: iterations, decoded, failures };
+  return { count: iterations, decoded, decoded5, failures };
 }

@@ -1,4 +1,4 @@
-import { isU16 } from "./body.js";
+import { isU16 } from "./cursor.js";
 import { CodecErrorCode, fail } from "./errors.js";
 
 /** First header byte of each acknowledgement that carries only a packet id. */

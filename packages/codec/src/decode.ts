@@ -1,6 +1,9 @@
-import { checkQos, readBody, short } from "./body.js";
+import { readBody } from "./body.js";
+import { checkQos, short } from "./cursor.js";
+import { decodeBody5 } from "./decode5.js";
 import { CodecErrorCode, fail } from "./errors.js";
 import { headerFlags, NAMES, type Packet, type QoS } from "./packet-types.js";
+import type { Packet5 } from "./packet-types5.js";
 import { scanUtf8 } from "./utf8.js";
 import { readVarint } from "./varint.js";
 
@@ -51,16 +54,24 @@ export function decodeBody(first: number, b: Uint8Array, start: number, end: num
 }
 
 /**
- * Decodes exactly one whole packet; throws {@link MqttCodecError} when `bytes` holds less or
- * more than one packet, or the packet is malformed. PUBLISH topic and payload are views into
- * `bytes`.
+ * Decodes exactly one whole packet, MQTT 3.1.1 unless `protocolVersion` is 5; throws
+ * {@link MqttCodecError} when `bytes` holds less or more than one packet, or the packet is
+ * malformed. PUBLISH topic and payload are views into `bytes`.
  *
  * @example
  * decode(Uint8Array.of(0x40, 0x02, 0x00, 0x07)); // { type: "puback", packetId: 7 }
+ * decode(Uint8Array.of(0x40, 0x03, 0x00, 0x07, 0x10), 5);
+ * // { type: "puback", packetId: 7, reasonCode: 16 }
  */
-export function decode(bytes: Uint8Array): Packet {
+export function decode(bytes: Uint8Array, protocolVersion?: 4): Packet;
+export function decode(bytes: Uint8Array, protocolVersion: 5): Packet5;
+export function decode(bytes: Uint8Array, protocolVersion: 4 | 5): Packet | Packet5;
+export function decode(bytes: Uint8Array, protocolVersion?: 4 | 5): Packet | Packet5 {
   const len = bytes.length;
   const h = readVarint(bytes, 1, len);
   if (h < 0 || 2 + (h & 3) + (h >>> 2) !== len) fail(BAD_LENGTH, "not exactly one packet");
+  if (protocolVersion === 5) return decodeBody5(bytes[0], bytes, 2 + (h & 3), len, h & 3);
+  if (protocolVersion !== undefined && protocolVersion !== 4)
+    fail(CodecErrorCode.INVALID_PACKET, "protocolVersion must be 4 or 5");
   return decodeBody(bytes[0], bytes, 2 + (h & 3), len);
 }

@@ -1,6 +1,8 @@
 import { decode, decodeBody } from "./decode.js";
+import { decodeBody5 } from "./decode5.js";
 import { CodecErrorCode, fail, type MqttCodecError } from "./errors.js";
 import type { Packet } from "./packet-types.js";
+import type { Packet5 } from "./packet-types5.js";
 import { MAX_REMAINING_LENGTH, readVarint } from "./varint.js";
 
 /*
@@ -12,9 +14,11 @@ import { MAX_REMAINING_LENGTH, readVarint } from "./varint.js";
  */
 
 /** Options for {@link Decoder}. */
-export interface DecoderOptions {
+export interface DecoderOptions<V extends 4 | 5 = 4 | 5> {
   /** Largest accepted packet in bytes, fixed header included. Default 268,435,455 + 5. */
   maxPacketSize?: number;
+  /** 4 (MQTT 3.1.1, the default) or 5 (MQTT 5.0). */
+  protocolVersion?: V;
 }
 
 /**
@@ -26,9 +30,11 @@ export interface DecoderOptions {
  * @example
  * const decoder = new Decoder({ maxPacketSize: 1 << 20 });
  * socket.on("data", (chunk) => { for (const packet of decoder.push(chunk)) handle(packet); });
+ * const decoder5 = new Decoder({ protocolVersion: 5 }); // push() returns Packet5[]
  */
-export class Decoder {
+export class Decoder<V extends 4 | 5 = 4> {
   readonly #max: number;
+  readonly #v5: boolean;
   /** Views of the incomplete packet's bytes seen so far. */
   #parts: Uint8Array[] = [];
   /** Bytes in #parts. */
@@ -39,8 +45,12 @@ export class Decoder {
   readonly #head = new Uint8Array(5);
   #failed: MqttCodecError | undefined;
 
-  constructor(options?: DecoderOptions) {
+  constructor(options?: DecoderOptions<V>) {
     const max = options?.maxPacketSize ?? MAX_REMAINING_LENGTH + 5;
+    const v = options?.protocolVersion;
+    if (v !== undefined && v !== 4 && v !== 5)
+      fail(CodecErrorCode.INVALID_PACKET, "protocolVersion must be 4 or 5");
+    this.#v5 = v === 5;
     // NaN or a non-number would silently switch the limit off.
     if (typeof max !== "number" || !(max > 0)) {
       fail(CodecErrorCode.INVALID_PACKET, "maxPacketSize must be a positive number of bytes");
@@ -49,10 +59,10 @@ export class Decoder {
   }
 
   /** Feeds `chunk`; returns the packets it completed, in order (often none). */
-  push(chunk: Uint8Array): Packet[] {
+  push(chunk: Uint8Array): V extends 5 ? Packet5[] : Packet[] {
     if (this.#failed) throw this.#failed;
     try {
-      return this.#push(chunk);
+      return this.#push(chunk) as V extends 5 ? Packet5[] : Packet[];
     } catch (e) {
       this.#failed = e as MqttCodecError;
       throw e;
@@ -68,8 +78,8 @@ export class Decoder {
     return size;
   }
 
-  #push(chunk: Uint8Array): Packet[] {
-    const out: Packet[] = [];
+  #push(chunk: Uint8Array): (Packet | Packet5)[] {
+    const out: (Packet | Packet5)[] = [];
     const len = chunk.length;
     let pos = 0;
     if (this.#have > 0) {
@@ -90,7 +100,7 @@ export class Decoder {
       }
       this.#parts = [];
       this.#have = 0;
-      out.push(decode(whole));
+      out.push(this.#v5 ? decode(whole, 5) : decode(whole));
     }
     while (pos < len) {
       const h = readVarint(chunk, pos + 1, len);
@@ -104,7 +114,12 @@ export class Decoder {
         if (size < 0) this.#head.set(tail);
         break;
       }
-      out.push(decodeBody(chunk[pos], chunk, pos + 2 + (h & 3), pos + size));
+      const start = pos + 2 + (h & 3);
+      out.push(
+        this.#v5
+          ? decodeBody5(chunk[pos], chunk, start, pos + size, h & 3)
+          : decodeBody(chunk[pos], chunk, start, pos + size),
+      );
       pos += size;
     }
     return out;

@@ -1,6 +1,9 @@
-import { checkQos, frame, isU16, put, writeBody } from "./body.js";
+import { writeBody } from "./body.js";
+import { checkQos, frame, isU16, put } from "./cursor.js";
+import { encode5 } from "./encode5.js";
 import { CodecErrorCode, fail } from "./errors.js";
 import { type Bytes, headerFlags, type PacketInput, PacketType, type QoS } from "./packet-types.js";
+import type { PacketInput5 } from "./packet-types5.js";
 import { checkTopic, fieldLength } from "./topic.js";
 
 /** PINGREQ frame, built once. Do not mutate. */
@@ -69,19 +72,40 @@ export function encodePublish(
 }
 
 /**
- * Encodes any MQTT 3.1.1 packet into one freshly allocated frame. Every field is checked before
- * anything is written; an invalid packet throws {@link MqttCodecError} and nothing is returned.
+ * Encodes any MQTT 3.1.1 packet (or, with `protocolVersion` 5, any MQTT 5 packet) into one
+ * freshly allocated frame. Every field is checked before anything is written; an invalid packet
+ * throws {@link MqttCodecError} and nothing is returned. A 3.1.1 packet with MQTT 5 fields
+ * (`properties`, an AUTH) is refused.
  *
  * @example
  * encode({ type: "subscribe", packetId: 4, subscriptions: [{ topicFilter: "t/#", qos: 1 }] });
  * // 82 08 00 04 00 03 74 2f 23 01
+ * encode({ type: "disconnect", reasonCode: 0x04 }, 5); // e0 01 04
  */
-export function encode(packet: PacketInput): Uint8Array {
-  const p = packet;
+export function encode(packet: PacketInput, protocolVersion?: 4): Uint8Array;
+export function encode(packet: PacketInput5, protocolVersion: 5): Uint8Array;
+export function encode(packet: PacketInput | PacketInput5, protocolVersion: 4 | 5): Uint8Array;
+export function encode(packet: PacketInput | PacketInput5, protocolVersion?: 4 | 5): Uint8Array {
+  if (protocolVersion === 5) return encode5(packet as PacketInput5);
+  if (protocolVersion !== undefined && protocolVersion !== 4)
+    fail(CodecErrorCode.INVALID_PACKET, "protocolVersion must be 4 or 5");
+  const p = packet as PacketInput;
   // `?.` also refuses null and non-objects; hasOwn refuses inherited names like "toString"
   const t: number = Object.hasOwn(PacketType, p?.type)
     ? PacketType[p.type]
     : fail(CodecErrorCode.UNKNOWN_TYPE, "unknown packet type");
+  // MQTT 5 fields are never dropped silently from a 3.1.1 packet
+  const q = p as {
+    properties?: unknown;
+    will?: { properties?: unknown };
+    reasonCode?: unknown;
+    reasonCodes?: unknown;
+  };
+  if (t === 15) fail(CodecErrorCode.UNKNOWN_TYPE, "auth needs protocolVersion 5");
+  if (q.properties !== undefined || q.will?.properties !== undefined)
+    fail(CodecErrorCode.BAD_PROPERTY, "properties need protocolVersion 5");
+  if (q.reasonCode !== undefined || q.reasonCodes !== undefined)
+    fail(CodecErrorCode.INVALID_PACKET, "reason codes need protocolVersion 5");
   if (p.type === "publish")
     return encodePublish(p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId);
   return writeBody(p, t, (t << 4) | headerFlags(t));

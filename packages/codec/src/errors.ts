@@ -3,7 +3,10 @@
  * match on them rather than on messages.
  */
 export interface CodecErrorCodes {
-  /** Remaining Length has a 5th continuation byte (2.2.3). */
+  /**
+   * Remaining Length (or, in MQTT 5, any Variable Byte Integer) has a 5th byte (2.2.3); an MQTT 5
+   * Variable Byte Integer not in its shortest form [MQTT-1.5.5-1].
+   */
   readonly MALFORMED_LENGTH: "ERR_MALFORMED_LENGTH";
   /** Packet larger than `maxPacketSize`, or Remaining Length over 268,435,455. */
   readonly PACKET_TOO_LARGE: "ERR_PACKET_TOO_LARGE";
@@ -30,7 +33,7 @@ export interface CodecErrorCodes {
   readonly BAD_FILTER: "ERR_BAD_FILTER";
   /** SUBSCRIBE or UNSUBSCRIBE without any topic filter. */
   readonly NO_FILTERS: "ERR_NO_FILTERS";
-  /** CONNECT protocol name is not "MQTT" or level is not 4. */
+  /** CONNECT protocol name is not "MQTT" or level is not 4 (5 with protocolVersion 5). */
   readonly BAD_PROTOCOL: "ERR_BAD_PROTOCOL";
   /** CONNECT flags break a rule: reserved bit, will flags, password without user name. */
   readonly BAD_CONNECT_FLAGS: "ERR_BAD_CONNECT_FLAGS";
@@ -40,8 +43,24 @@ export interface CodecErrorCodes {
   readonly BAD_CONNACK: "ERR_BAD_CONNACK";
   /** CONNACK return code above 5, or SUBACK code other than 0, 1, 2, 0x80. */
   readonly BAD_RETURN_CODE: "ERR_BAD_RETURN_CODE";
-  /** encode was given a field of the wrong type or out of range (e.g. keepalive). */
+  /**
+   * encode was given a field of the wrong type or out of range (e.g. keepalive), or a reason code
+   * on a 3.1.1 packet; a `protocolVersion` other than 4 or 5.
+   */
   readonly INVALID_PACKET: "ERR_INVALID_PACKET";
+  /**
+   * MQTT 5: unknown property identifier or name, or a value of the wrong type or out of range
+   * (e.g. Subscription Identifier 0, a boolean byte other than 0/1); MQTT 3.1.1: `properties` given.
+   */
+  readonly BAD_PROPERTY: "ERR_BAD_PROPERTY";
+  /** MQTT 5: a property that the packet may not carry (e.g. Topic Alias in CONNECT). */
+  readonly PROPERTY_NOT_ALLOWED: "ERR_PROPERTY_NOT_ALLOWED";
+  /** MQTT 5: a property that may appear at most once appears twice. */
+  readonly DUPLICATE_PROPERTY: "ERR_DUPLICATE_PROPERTY";
+  /** MQTT 5: a reason code the packet may not carry (2.4). */
+  readonly BAD_REASON_CODE: "ERR_BAD_REASON_CODE";
+  /** MQTT 5: reserved subscription option bits, Retain Handling 3, or No Local on a shared subscription. */
+  readonly BAD_SUBSCRIBE_OPTIONS: "ERR_BAD_SUBSCRIBE_OPTIONS";
 }
 
 /** The code names, in table order; each code is "ERR_" + its name. */
@@ -64,6 +83,11 @@ const NAMES = [
   "BAD_CONNACK",
   "BAD_RETURN_CODE",
   "INVALID_PACKET",
+  "BAD_PROPERTY",
+  "PROPERTY_NOT_ALLOWED",
+  "DUPLICATE_PROPERTY",
+  "BAD_REASON_CODE",
+  "BAD_SUBSCRIBE_OPTIONS",
 ] as const;
 
 // Compile-time check that NAMES and CodecErrorCodes list the same names.

@@ -4,10 +4,10 @@
  */
 export const NAMES = (
   " connect connack publish puback pubrec pubrel pubcomp" +
-  " subscribe suback unsubscribe unsuback pingreq pingresp disconnect"
+  " subscribe suback unsubscribe unsuback pingreq pingresp disconnect auth"
 ).split(" ") as PacketTypeName[];
 
-/** MQTT 3.1.1 control packet type codes (the high nibble of the first header byte). */
+/** Control packet type codes (the high nibble of the first header byte); `auth` is MQTT 5 only. */
 export const PacketType: {
   readonly connect: 1;
   readonly connack: 2;
@@ -23,6 +23,7 @@ export const PacketType: {
   readonly pingreq: 12;
   readonly pingresp: 13;
   readonly disconnect: 14;
+  readonly auth: 15;
   // built from NAMES, for the same reason
 } = Object.fromEntries(NAMES.map((name, code) => [name, code]).slice(1)) as typeof PacketType;
 

@@ -65,6 +65,17 @@ export function scanUtf8(buf: Uint8Array, pos: number, end: number, noWildcards:
 
 /** Decodes bytes already checked by {@link scanUtf8}; U+FEFF is kept [MQTT-1.5.3-3]. */
 export function decodeUtf8(bytes: Uint8Array): string {
+  // short ASCII (filters, property names): a loop beats TextDecoder's call overhead several times
+  const n = bytes.length;
+  if (n < 24) {
+    let s = "";
+    for (let i = 0; i < n; i++) {
+      const c = bytes[i];
+      if (c > 0x7f) return decoder.decode(bytes);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
   return decoder.decode(bytes);
 }
 

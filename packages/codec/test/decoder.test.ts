@@ -1,6 +1,8 @@
+import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
-import { Decoder, encode, MqttCodecError, type Packet } from "../src/index.js";
+import { Decoder, encode, MqttCodecError, type Packet, type Packet5 } from "../src/index.js";
 import { concat, hex, int, prng, randomPacket } from "./gen.js";
+import { PACKET_TYPES5, randomPacket5 } from "./gen5.js";
 
 const r = prng(7);
 // 60 mixed packets of every type, small enough that splitting at every offset stays quick
@@ -153,5 +155,75 @@ describe("Decoder", () => {
     expect(() => d.push(hex("80"))).toThrow(
       expect.objectContaining({ code: "ERR_MALFORMED_LENGTH" }),
     );
+  });
+});
+
+describe("Decoder, MQTT 5", () => {
+  const r5 = prng(75);
+  // 40 mixed MQTT 5 packets of every type, with properties, small enough to split everywhere
+  const packets5: Packet5[] = [];
+  for (const type of [...PACKET_TYPES5, ...Array(25).fill(undefined)]) {
+    let p = randomPacket5(r5, type);
+    while (encode(p, 5).length >= 150) p = randomPacket5(r5, type);
+    packets5.push(p);
+  }
+  const stream5 = concat(packets5.map((p) => encode(p, 5)));
+  const feed5 = (d: Decoder<5>, chunks: Uint8Array[]) => chunks.flatMap((c) => d.push(c));
+
+  it("covers every packet type", () => {
+    expect(new Set(packets5.map((p) => p.type)).size).toBe(15);
+  });
+
+  it("decodes the stream pushed at once and 1 byte at a time", () => {
+    expect(new Decoder({ protocolVersion: 5 }).push(stream5)).toEqual(packets5);
+    const d = new Decoder({ protocolVersion: 5 });
+    const got: Packet5[] = [];
+    for (let i = 0; i < stream5.length; i++) got.push(...d.push(stream5.subarray(i, i + 1)));
+    expect(got).toEqual(packets5);
+  });
+
+  it("decodes the stream split at every byte position", () => {
+    // compared with node's deep equality against a whole decode (vitest's toEqual is the cost)
+    const whole = new Decoder({ protocolVersion: 5 }).push(stream5);
+    expect(whole).toEqual(packets5);
+    const bad: number[] = [];
+    for (let at = 0; at <= stream5.length; at++) {
+      const split = feed5(new Decoder({ protocolVersion: 5 }), [
+        stream5.subarray(0, at),
+        stream5.subarray(at),
+      ]);
+      if (!isDeepStrictEqual(split, whole)) bad.push(at);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("decodes the stream under 100 random chunkings", () => {
+    const rr = prng(98);
+    for (let k = 0; k < 100; k++) {
+      const chunks: Uint8Array[] = [];
+      for (let at = 0; at < stream5.length; ) {
+        const n = 1 + int(rr, 40);
+        chunks.push(stream5.slice(at, at + n));
+        at += n;
+      }
+      expect(feed5(new Decoder({ protocolVersion: 5 }), chunks)).toEqual(packets5);
+    }
+  });
+
+  it("checks the shortest-form Remaining Length when the header is split too", () => {
+    const d = new Decoder({ protocolVersion: 5 });
+    expect(d.push(hex("c0 80"))).toEqual([]);
+    expect(() => d.push(hex("00"))).toThrow(
+      expect.objectContaining({ code: "ERR_MALFORMED_LENGTH" }),
+    );
+    // the same bytes are a PINGREQ to a 3.1.1 decoder
+    expect(new Decoder().push(hex("c0 80 00"))).toEqual([{ type: "pingreq" }]);
+  });
+
+  it("enforces maxPacketSize for MQTT 5 as for 3.1.1", () => {
+    const d = new Decoder({ protocolVersion: 5, maxPacketSize: 10 });
+    expect(() =>
+      d.push(encode({ type: "disconnect", properties: { reasonString: "0123456789" } }, 5)),
+    ).toThrow(expect.objectContaining({ code: "ERR_PACKET_TOO_LARGE" }));
   });
 });

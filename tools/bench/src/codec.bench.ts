@@ -31,7 +31,7 @@ import {
 // The codec as built (dist, bundled), not the sources under tsx: see built.ts.
 ensureBuilt((s) => console.error(s));
 const codec = (await import(await bundled("codec"))) as typeof import("@umqtt/codec");
-const { decode, Decoder, encode, encodePublish } = codec;
+const { decode, Decoder, encode, encodePublish, encodePublishV5 } = codec;
 assertUntransformed(codec.encode, "@umqtt/codec");
 
 const ROUNDS = rounds(9);
@@ -47,6 +47,8 @@ type Op = () => number;
 interface Case {
   name: string;
   kind: "encode" | "decode";
+  /** An MQTT 5 case: reported apart, outside the 3.1.1 geometric means and their targets. */
+  v5?: boolean;
   /** Operations per call of `ours`/`theirs` (packets per pass for the stream case). */
   unit: number;
   ours: Op;
@@ -62,8 +64,8 @@ function payload(size: number): Buffer {
 }
 
 /** mqtt-packet parser with a 'packet' listener that counts; `parse` returns the count delta. */
-function mqttPacketParser(): { parse(chunk: Buffer): number } {
-  const p = mqttPacket.parser({ protocolVersion: 4 });
+function mqttPacketParser(protocolVersion: 4 | 5 = 4): { parse(chunk: Buffer): number } {
+  const p = mqttPacket.parser({ protocolVersion });
   let n = 0;
   p.on("packet", () => {
     n++;
@@ -188,6 +190,94 @@ function controlCases(): Case[] {
 }
 
 /**
+ * MQTT 5: PUBLISH without properties (the client's common case), with a topic alias and a user
+ * property, and a PUBACK with a reason code, both ways.
+ */
+function v5Cases(): Case[] {
+  const body = payload(16);
+  const props = { topicAlias: 7, userProperties: { trace: "a1b2c3" } };
+  const plain = {
+    cmd: "publish" as const,
+    topic: TOPIC,
+    payload: body,
+    qos: 1 as const,
+    retain: false,
+    dup: false,
+    messageId: 4242,
+  };
+  const withProps = { ...plain, properties: props };
+  const opts = { protocolVersion: 5 };
+  const wirePlain = Buffer.from(encodePublishV5(TOPIC, body, 1, false, false, 4242));
+  const wireProps = Buffer.from(encodePublishV5(TOPIC, body, 1, false, false, 4242, props));
+  const pubackOurs = { type: "puback" as const, packetId: 4242, reasonCode: 0x10 };
+  const pubackTheirs = {
+    cmd: "puback" as const,
+    messageId: 4242,
+    reasonCode: 0x10,
+    properties: { reasonString: "none" },
+  };
+  const pubackOursProps = { ...pubackOurs, properties: { reasonString: "none" } };
+  const puback = Buffer.from(encode(pubackOursProps, 5));
+  // Differential sanity check (mqtt-packet writes the same bytes for these three)
+  if (!wirePlain.equals(mqttPacket.generate(plain, opts))) throw new Error("v5 PUBLISH mismatch");
+  if (!wireProps.equals(mqttPacket.generate(withProps, opts)))
+    throw new Error("v5 PUBLISH+props mismatch");
+  if (!puback.equals(mqttPacket.generate(pubackTheirs, opts)))
+    throw new Error("v5 PUBACK mismatch");
+  const parser = mqttPacketParser(5);
+  return [
+    {
+      name: "MQTT 5 encode PUBLISH 16 B QoS 1",
+      kind: "encode",
+      v5: true,
+      unit: 1,
+      ours: () => encodePublishV5(TOPIC, body, 1, false, false, 4242).length,
+      theirs: () => mqttPacket.generate(plain, opts).length,
+    },
+    {
+      name: "MQTT 5 decode PUBLISH 16 B QoS 1",
+      kind: "decode",
+      v5: true,
+      unit: 1,
+      ours: () => (decode(wirePlain, 5) as { payload: Uint8Array }).payload.length,
+      theirs: () => parser.parse(wirePlain),
+    },
+    {
+      name: "MQTT 5 encode PUBLISH 16 B QoS 1 + topic alias, user property",
+      kind: "encode",
+      v5: true,
+      unit: 1,
+      ours: () => encodePublishV5(TOPIC, body, 1, false, false, 4242, props).length,
+      theirs: () => mqttPacket.generate(withProps, opts).length,
+    },
+    {
+      name: "MQTT 5 decode PUBLISH 16 B QoS 1 + topic alias, user property",
+      kind: "decode",
+      v5: true,
+      unit: 1,
+      ours: () => (decode(wireProps, 5) as { payload: Uint8Array }).payload.length,
+      theirs: () => parser.parse(wireProps),
+    },
+    {
+      name: "MQTT 5 encode PUBACK + reason string",
+      kind: "encode",
+      v5: true,
+      unit: 1,
+      ours: () => encode(pubackOursProps, 5).length,
+      theirs: () => mqttPacket.generate(pubackTheirs, opts).length,
+    },
+    {
+      name: "MQTT 5 decode PUBACK + reason string",
+      kind: "decode",
+      v5: true,
+      unit: 1,
+      ours: () => (decode(puback, 5) as { packetId: number }).packetId,
+      theirs: () => parser.parse(puback),
+    },
+  ];
+}
+
+/**
  * A client's inbound stream: per 100 packets 70 PUBLISH QoS 0 (16 B), 20 PUBLISH QoS 1 (1 KiB),
  * 1 PUBLISH QoS 1 (64 KiB), 5 PUBACK, 2 SUBACK, 2 PINGRESP; 1000 packets cut into 1500-byte
  * chunks (an Ethernet MTU), so packets straddle chunk boundaries.
@@ -250,6 +340,7 @@ function sample(fn: Op, iters: number, unit: number): number {
 interface Result {
   name: string;
   kind: "encode" | "decode";
+  v5?: boolean;
   ours: Summary;
   theirs: Summary;
   ratio: number;
@@ -275,7 +366,14 @@ function run(c: Case): Result {
   }
   const so = summarize(ours);
   const st = summarize(theirs);
-  return { name: c.name, kind: c.kind, ours: so, theirs: st, ratio: pairedRatio(ours, theirs) };
+  return {
+    name: c.name,
+    kind: c.kind,
+    v5: c.v5,
+    ours: so,
+    theirs: st,
+    ratio: pairedRatio(ours, theirs),
+  };
 }
 
 function geomean(xs: number[]): number {
@@ -292,6 +390,7 @@ async function main(): Promise<void> {
     ...publishCases(64 * 1024, 1),
     ...controlCases(),
     streamCase(),
+    ...v5Cases(),
   ];
   const m = machine();
   console.error(
@@ -303,8 +402,10 @@ async function main(): Promise<void> {
     results.push(r);
     console.error(`  ${r.name}: ${ratio(r.ratio, 1)}`);
   }
-  const enc = geomean(results.filter((r) => r.kind === "encode").map((r) => r.ratio));
-  const dec = geomean(results.filter((r) => r.kind === "decode").map((r) => r.ratio));
+  const mean = (kind: string, v5: boolean) =>
+    geomean(results.filter((r) => r.kind === kind && !r.v5 === !v5).map((r) => r.ratio));
+  const enc = mean("encode", false);
+  const dec = mean("decode", false);
   const rows = results.map((r) => [
     r.name,
     `${si(r.ours.median)} ${spread(r.ours)}`,
@@ -313,6 +414,8 @@ async function main(): Promise<void> {
   ]);
   rows.push(["geometric mean, encode (target ≥ 3×)", "", "", ratio(enc, 1)]);
   rows.push(["geometric mean, decode (target ≥ 5×)", "", "", ratio(dec, 1)]);
+  rows.push(["geometric mean, MQTT 5 encode", "", "", ratio(mean("encode", true), 1)]);
+  rows.push(["geometric mean, MQTT 5 decode", "", "", ratio(mean("decode", true), 1)]);
   console.log(table(["case", "ours ops/s", "mqtt-packet ops/s", "ours / mqtt-packet"], rows));
   if (blackhole === 0.5) console.log(""); // never true; keeps `blackhole` observable
   if (JSON_OUT) {
@@ -325,6 +428,7 @@ async function main(): Promise<void> {
           rounds: ROUNDS,
           sampleMs: SAMPLE_MS,
           geomean: { encode: enc, decode: dec },
+          geomean5: { encode: mean("encode", true), decode: mean("decode", true) },
           results,
         },
         null,

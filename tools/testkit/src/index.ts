@@ -23,3 +23,12 @@ export {
   type TapDirection,
   type TapRecord,
 } from "./proxy.ts";
+export {
+  ensureRabbitMQ,
+  type RabbitMQ,
+  type RabbitMQNode,
+  type RabbitMQStartOptions,
+  rabbitmqAvailable,
+  rabbitmqPath,
+  startRabbitMQ,
+} from "./rabbitmq.ts";

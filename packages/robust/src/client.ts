@@ -22,6 +22,7 @@ import {
 } from "@umqtt/simple";
 import { backoffDelay, MAX_TIMER_MS } from "./backoff.js";
 import { type OfflinePolicy, OfflineQueue } from "./offline-queue.js";
+import { formatServer, parseServers, ServerRotation } from "./servers.js";
 
 /** Options of the robust client: the simple client's, plus reconnect and offline settings. */
 export interface MQTTClientOptions extends SimpleOptions {
@@ -37,6 +38,11 @@ export interface MQTTClientOptions extends SimpleOptions {
   maxOfflineQueue?: number;
   /** What a full offline queue does: drop the oldest QoS 0 publish (default) or reject the new one. QoS 1 is never dropped. */
   offlinePolicy?: OfflinePolicy;
+  /**
+   * Brokers to try in turn (cluster nodes): `"host:port"`, `"mqtt://host:port"` or
+   * `"mqtts://host:port"`. Replaces `server`/`port`; see the README's "Several servers".
+   */
+  servers?: string[];
 }
 
 // How long one checkMsg() attempt waits for a reconnect before moving on.
@@ -82,9 +88,14 @@ export class MQTTClient extends SimpleClient {
   /** Connections in a row that died young: each counts as a failed reconnect attempt. */
   private youngDeaths = 0;
   private lastSessionPresent = false;
+  /** servers option: which server each dial goes to (see servers.ts). */
+  private readonly servers: ServerRotation | undefined;
 
   constructor(clientId: string, server: string, options: MQTTClientOptions = {}) {
-    super(clientId, server, options);
+    // servers option: every dial goes through the rotation's transport.
+    const servers = serverRotation(options);
+    super(clientId, server, servers ? { ...options, transport: servers.transport() } : options);
+    this.servers = servers;
     this.debug = options.debug ?? false;
     if (typeof this.debug !== "boolean") {
       throw invalid("debug", "a boolean", this.debug);
@@ -121,7 +132,17 @@ export class MQTTClient extends SimpleClient {
     const closes = this.closes;
     this.connecting++;
     try {
-      const sessionPresent = await super.connect(cleanSession, timeout);
+      // servers option: one round over the list; each failed server but the last is logged.
+      const sessionPresent = this.servers
+        ? await this.servers.round(
+            () => super.connect(cleanSession, timeout),
+            (err) => {
+              const next = this.closes === closes && !this.closing && curable(err);
+              if (next) this.log(this.reconnecting, err);
+              return next;
+            },
+          )
+        : await super.connect(cleanSession, timeout);
       if (this.closes !== closes) {
         // disconnect() ran while this connect() was settling (its CONNACK already read): the
         // client stays closed.
@@ -132,6 +153,8 @@ export class MQTTClient extends SimpleClient {
         );
       }
       this.wanted = true;
+      if (this.servers)
+        this.log(this.reconnecting, `connected to ${formatServer(this.servers.current)}`);
       return sessionPresent;
     } finally {
       this.connecting--;
@@ -527,6 +550,19 @@ export class MQTTClient extends SimpleClient {
     this.offline.rejectAll(err);
     for (const waiter of this.upWaiters.splice(0)) waiter.reject(err);
   }
+}
+
+/** The servers option parsed, or undefined without it. */
+function serverRotation(options: MQTTClientOptions): ServerRotation | undefined {
+  if (options?.servers === undefined) return undefined;
+  if (options.transport !== undefined) {
+    throw new InvalidArgumentError(
+      "MQTTClient(options.servers): cannot be combined with options.transport",
+    );
+  }
+  const ssl = options.ssl !== undefined && options.ssl !== false;
+  const port = typeof options.port === "number" ? options.port : 0;
+  return new ServerRotation(parseServers(options.servers, ssl, port), options);
 }
 
 /** Failures a new connection can cure: network errors and CONNACK 3 (server unavailable). */

@@ -45,6 +45,16 @@ describeRabbitMQ("startRabbitMQ (one node)", () => {
     expect(await got).toBe("hello");
   });
 
+  it("exposes Web MQTT: MQTT over WebSocket on wsUrl", async () => {
+    const node = rabbit.nodes[0]!;
+    const c = await connectAsync(node.wsUrl, { clientId: "tk-ws", reconnectPeriod: 0 });
+    clients.push(c);
+    await c.subscribeAsync("ws/#", { qos: 1 });
+    const got = nextMessage(c);
+    await c.publishAsync("ws/a", "over websocket", { qos: 1 });
+    expect(await got).toBe("over websocket");
+  });
+
   it("stop() and start() keep the node's data: a persistent session survives", async () => {
     const node = rabbit.nodes[0]!;
     const sub = await connectAsync(rabbit.url, {

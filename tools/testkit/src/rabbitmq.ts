@@ -176,7 +176,7 @@ function alive(pid: number): boolean {
   }
 }
 
-class Node implements RabbitMQNode {
+class NodeProcess implements RabbitMQNode {
   readonly host = "127.0.0.1";
   private child: ChildProcess | null = null;
   private vmPid = 0;
@@ -218,7 +218,7 @@ class Node implements RabbitMQNode {
     const o = this.cluster.options;
     // Only the joiners name a peer (the first node): a first node that looked for peers not
     // yet up would wait ~16 s for them before booting alone.
-    const first = this.cluster.nodes[0] as Node;
+    const first = this.cluster.nodes[0] as NodeProcess;
     const peers = [
       "cluster_formation.peer_discovery_backend = classic_config",
       `cluster_formation.classic_config.nodes.1 = ${first.name}`,
@@ -385,7 +385,7 @@ async function waitGone(pid: number, timeoutMs = 30_000): Promise<void> {
 
 class Cluster implements RabbitMQ {
   readonly host = "127.0.0.1";
-  nodes: Node[] = [];
+  nodes: NodeProcess[] = [];
   timings = { total: 0, nodes: [] as number[] };
   epmd: ChildProcess | null = null;
 
@@ -397,10 +397,10 @@ class Cluster implements RabbitMQ {
   ) {}
 
   get url(): string {
-    return (this.nodes[0] as Node).url;
+    return (this.nodes[0] as NodeProcess).url;
   }
   get port(): number {
-    return (this.nodes[0] as Node).port;
+    return (this.nodes[0] as NodeProcess).port;
   }
 
   env(): NodeJS.ProcessEnv {
@@ -412,7 +412,7 @@ class Cluster implements RabbitMQ {
     };
   }
 
-  node(which: RabbitMQNode | number): Node {
+  node(which: RabbitMQNode | number): NodeProcess {
     const node =
       typeof which === "number" ? this.nodes[which] : this.nodes.find((n) => n === which);
     if (!node) throw new Error(`no such node: ${typeof which === "number" ? which : which.name}`);
@@ -508,7 +508,7 @@ export async function startRabbitMQ(options: RabbitMQStartOptions = {}): Promise
       number,
     ];
     cluster.nodes.push(
-      new Node(cluster, i, `umqtt-${tag}-${i + 1}@localhost`, mqtt, ws, amqp, dist),
+      new NodeProcess(cluster, i, `umqtt-${tag}-${i + 1}@localhost`, mqtt, ws, amqp, dist),
     );
   }
   const home = path.join(dir, "home");
@@ -521,7 +521,7 @@ export async function startRabbitMQ(options: RabbitMQStartOptions = {}): Promise
   for (const node of cluster.nodes) node.writeConfig();
   try {
     await cluster.startEpmd();
-    const [first, ...rest] = cluster.nodes as [Node, ...Node[]];
+    const [first, ...rest] = cluster.nodes as [NodeProcess, ...NodeProcess[]];
     cluster.timings.nodes[0] = await first.start();
     const others = await Promise.all(rest.map((n) => n.start()));
     cluster.timings.nodes.push(...others);

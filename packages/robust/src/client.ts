@@ -17,6 +17,7 @@ import {
   checkPublish,
   checkSubscribe,
   ErrorCode,
+  fail,
   isConnectionError,
   isRetryable,
   type Layer,
@@ -28,6 +29,7 @@ import {
 } from "@umqtt/simple";
 import { backoffDelay } from "./backoff.js";
 import { type MQTTClientOptions, OPTION_KEYS, settingsOf } from "./options.js";
+import { formatServer, parseServers, ServerRotation } from "./servers.js";
 import { Subscriptions } from "./subscriptions.js";
 import { clientClosed, Supervisor } from "./supervisor.js";
 
@@ -61,6 +63,8 @@ export class MQTTClient extends SimpleClient {
   /** Active subscriptions, re-subscribed when the broker lost the session. */
   readonly #subscriptions = new Subscriptions();
   readonly #upper: RobustLayer;
+  /** The `servers` option: which broker each dial goes to. */
+  readonly #servers: ServerRotation | undefined;
 
   /**
    * @param layer how an upper layer (default) extends this client; see simple's `Layer`.
@@ -75,7 +79,9 @@ export class MQTTClient extends SimpleClient {
   ) {
     // The layer's callbacks reach this instance through `self`: `this` exists only after super().
     const self: { client?: MQTTClient; core?: Core } = {};
-    super(clientId, server, options, {
+    // Every dial goes through the rotation's transport.
+    const servers = serverRotation(options);
+    super(clientId, server, servers ? { ...options, transport: servers.transport() } : options, {
       optionKeys: [...OPTION_KEYS, ...(layer.optionKeys ?? [])],
       keepPublishes: true,
       attach: (core) => {
@@ -86,6 +92,7 @@ export class MQTTClient extends SimpleClient {
       takesMessages: layer.takesMessages,
     });
     self.client = this;
+    this.#servers = servers;
     this.#core = self.core!;
     this.#upper = layer;
     const o = settingsOf(options);
@@ -115,7 +122,20 @@ export class MQTTClient extends SimpleClient {
     const generation = s.generation;
     s.connects++;
     try {
-      const sessionPresent = await super.connect(cleanSession, timeout);
+      const rotation = this.#servers;
+      const inReconnect = s.looping;
+      // With servers: one round over the list; each failed server but the last is logged.
+      const sessionPresent = rotation
+        ? await rotation.round(
+            () => super.connect(cleanSession, timeout),
+            (err) => {
+              const next = s.generation === generation && !s.closed && curable(err);
+              if (next) this.log(inReconnect, err);
+              return next;
+            },
+          )
+        : await super.connect(cleanSession, timeout);
+      if (rotation) this.log(inReconnect, `connected to ${formatServer(rotation.current)}`);
       if (s.generation !== generation) {
         // disconnect() ran while this connect() was settling (its CONNACK already read): the
         // client stays closed.
@@ -437,6 +457,17 @@ export class MQTTClient extends SimpleClient {
     this.#core.fail(err);
     this.#supervisor.fail(err);
   }
+}
+
+/** The servers option parsed, or undefined without it. */
+function serverRotation(options: MQTTClientOptions): ServerRotation | undefined {
+  if (options?.servers === undefined) return undefined;
+  if (options.transport !== undefined) {
+    fail("MQTTClient(options.servers)", "cannot be combined with options.transport");
+  }
+  const ssl = options.ssl !== undefined && options.ssl !== false;
+  const port = typeof options.port === "number" ? options.port : 0;
+  return new ServerRotation(parseServers(options.servers, ssl, port), options);
 }
 
 /** Failures a new connection can cure: network errors and CONNACK 3 (server unavailable). */

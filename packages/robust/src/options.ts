@@ -23,11 +23,17 @@ export interface MQTTClientOptions extends SimpleOptions {
   maxReconnectAttempts?: number;
   /** Publishes that may wait while disconnected. Default 1000. */
   maxOfflineQueue?: number;
+  /**
+   * Brokers to try in turn (cluster nodes): `"host:port"` or a server URL (`mqtt://`,
+   * `mqtts://`, `ws://`, `wss://`). Replaces `server`/`port`; see the README's "Several servers".
+   */
+  servers?: string[];
   /** What a full offline queue does: drop the oldest QoS 0 publish (default) or reject the new one. QoS 1 and 2 are never dropped. */
   offlinePolicy?: OfflinePolicy;
 }
 
 export const OPTION_KEYS = [
+  "servers",
   "debug",
   "reconnectDelay",
   "maxReconnectDelay",

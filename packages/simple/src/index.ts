@@ -17,6 +17,8 @@ export {
 export type { Core, Layer } from "./layer.js";
 export type { MQTTClientOptions } from "./options.js";
 export { checkOptionKeys } from "./options.js";
+export { serverTransport, type TransportChoice } from "./server-transport.js";
+export { parseServer, type ServerTarget } from "./server-url.js";
 export type { SocketOptions } from "./socket.js";
 export { socketTransport } from "./tcp.js";
 export type { Transport, TransportEvents, TransportFactory } from "./transport.js";

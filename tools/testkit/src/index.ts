@@ -84,6 +84,15 @@ export {
   type TapRecord,
 } from "./proxy.ts";
 export {
+  ensureRabbitMQ,
+  type RabbitMQ,
+  type RabbitMQNode,
+  type RabbitMQStartOptions,
+  rabbitmqAvailable,
+  rabbitmqPath,
+  startRabbitMQ,
+} from "./rabbitmq.ts";
+export {
   type AutoAnswer,
   ScriptedBroker,
   type ScriptedBrokerOptions,

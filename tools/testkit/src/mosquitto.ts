@@ -4,7 +4,7 @@
  * This file owns the child and its temp dir; a process 'exit' hook SIGKILLs any child a
  * test forgot to stop. It never touches a system mosquitto service or port 1883.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import {
   accessSync,
   chmodSync,
@@ -17,6 +17,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { aptInstall } from "./apt.ts";
 import { freePort, waitForPort } from "./ports.ts";
 
 const EXTRA_DIRS = ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"];
@@ -43,46 +44,19 @@ export function mosquittoAvailable(): boolean {
   return mosquittoPath() !== null;
 }
 
-function isRoot(): boolean {
-  return typeof process.geteuid === "function" && process.geteuid() === 0;
-}
-
-function hasCommand(name: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Returns the mosquitto path, installing it with apt-get (as root or via sudo -n) when missing. */
 export function ensureMosquitto(): string {
   const found = mosquittoPath();
   if (found) return found;
-  if (!hasCommand("apt-get")) {
-    throw new Error("mosquitto not found and apt-get is not available: install mosquitto by hand");
-  }
-  const prefix = isRoot()
-    ? []
-    : hasCommand("sudo")
-      ? ["sudo", "-n", "--preserve-env=DEBIAN_FRONTEND"]
-      : null;
-  if (prefix === null)
-    throw new Error("mosquitto not found: run `apt-get install mosquitto` as root");
-  const run = (args: string[]) => {
-    const [cmd, ...rest] = [...prefix, ...args];
-    execFileSync(cmd as string, rest, {
-      stdio: "inherit",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-  };
-  run(["apt-get", "update"]);
-  run(["apt-get", "install", "-y", "--no-install-recommends", "mosquitto"]);
+  aptInstall("mosquitto");
   const installed = mosquittoPath();
   if (!installed)
     throw new Error("apt-get install mosquitto finished but no mosquitto binary was found");
   return installed;
+}
+
+function isRoot(): boolean {
+  return typeof process.geteuid === "function" && process.geteuid() === 0;
 }
 
 /** TLS listener settings (absolute file paths). */

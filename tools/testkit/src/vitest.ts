@@ -4,6 +4,7 @@
  */
 import { describe } from "vitest";
 import { mosquittoAvailable } from "./mosquitto.ts";
+import { rabbitmqAvailable } from "./rabbitmq.ts";
 
 /** describe() that skips with a visible warning when mosquitto is missing, but throws under CI. */
 export function describeMosquitto(name: string, fn: () => void): void {
@@ -16,6 +17,23 @@ export function describeMosquitto(name: string, fn: () => void): void {
       );
     }
     console.warn(`mosquitto not found: skipping ${name}; install with apt-get install mosquitto`);
+  }
+  describe.skipIf(!available)(name, fn);
+}
+
+/** describe() that skips with a visible warning when rabbitmq-server is missing, but throws under CI. */
+export function describeRabbitMQ(name: string, fn: () => void): void {
+  const available = rabbitmqAvailable();
+  if (!available) {
+    if (process.env.CI) {
+      throw new Error(
+        `rabbitmq-server not found: CI must run "${name}"; install with apt-get install rabbitmq-server ` +
+          "(or `pnpm --filter @umqtt/testkit exec tsx bin/rabbitmq.ts install`)",
+      );
+    }
+    console.warn(
+      `rabbitmq-server not found: skipping ${name}; install with apt-get install rabbitmq-server`,
+    );
   }
   describe.skipIf(!available)(name, fn);
 }

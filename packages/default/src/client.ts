@@ -20,7 +20,8 @@ import {
   type MQTTClientOptions as RobustOptions,
 } from "@umqtt/robust";
 import { type Handler, HandlerTable } from "./handlers.js";
-import { type SslParams, tlsOptions } from "./tls-files.js";
+import { tlsOptions } from "./tls.js";
+import type { SslParams } from "./tls-files.js";
 
 /** Options of the default client: the robust client's, with UIFlow2-style `sslParams`. */
 export interface MQTTClientOptions extends Omit<RobustOptions, "sslParams"> {

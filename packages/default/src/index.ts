@@ -20,5 +20,5 @@ export type { MQTTClientOptions } from "./client.js";
 export { MQTTClient } from "./client.js";
 export type { Handler } from "./handlers.js";
 export { HandlerTable } from "./handlers.js";
+export { tlsOptions } from "./tls.js";
 export type { CertReqs, SslParams } from "./tls-files.js";
-export { tlsOptions } from "./tls-files.js";

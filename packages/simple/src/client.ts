@@ -18,7 +18,9 @@ import { Connection, type ConnectionHandlers, deadLink } from "./connection.js";
 import { ConnectionError, ErrorCode, MQTTException, MqttClientError } from "./errors.js";
 import { Inbox, type Incoming } from "./inbox.js";
 import { Inflight, type Pending, RequestKind } from "./inflight.js";
-import { socketTransport } from "./socket.js";
+import { macrotask } from "./macrotask.js";
+import { serverTransport } from "./server-transport.js";
+import { parseServer } from "./server-url.js";
 import type { TransportFactory } from "./transport.js";
 import {
   checkBoolean,
@@ -32,6 +34,7 @@ import {
   fail,
   mustBe,
 } from "./validate.js";
+import type { WebSocketConstructor } from "./websocket.js";
 
 /** Flags of a delivered message (the callback's third argument). */
 export interface MessageInfo {
@@ -57,7 +60,7 @@ export type MessageCallback = (
 
 /** Options of {@link MQTTClient}; all optional. Durations in milliseconds except `keepalive`. */
 export interface MQTTClientOptions {
-  /** 0 or absent: 1883, or 8883 when `ssl` is set. */
+  /** 0 or absent: the URL's port, else 1883, or 8883 when `ssl` is set (80/443 for ws/wss). */
   port?: number;
   /** User name; credentials are sent only when it is a non-empty string. */
   user?: string;
@@ -79,6 +82,12 @@ export interface MQTTClientOptions {
   maxQueuedMessages?: number;
   /** Received bytes held until the application takes them; default 1 MiB (soft limit). */
   maxQueuedBytes?: number;
+  /**
+   * A WHATWG WebSocket constructor for ws:// and wss:// (e.g. `WebSocket` from the `ws`
+   * package, for Node 20, which has no global one); default: the runtime's global WebSocket.
+   * With it, `ssl`/`sslParams` go to its constructor's third argument (the `ws` package's).
+   */
+  webSocket?: WebSocketConstructor;
   /** Opens the byte stream instead of TCP/TLS (in-memory tests, a WebSocket transport, …). */
   transport?: TransportFactory;
 }
@@ -172,14 +181,15 @@ export class MQTTClient {
 
   /**
    * @param clientId client identifier (may be empty with a clean session: the broker assigns one).
-   * @param server host name or IP address of the broker.
+   * @param server host name or IP address of the broker, or a URL: `mqtt://host[:port]`,
+   *   `mqtts://host[:port]`, `ws://host[:port]/path`, `wss://host[:port]/path`.
    * @example
    * const client = new MQTTClient("id", "127.0.0.1", { port: 1883, keepalive: 30 });
    */
   constructor(clientId: string, server: string, options: MQTTClientOptions = {}) {
     if (typeof clientId !== "string") mustBe("MQTTClient(clientId)", "a string", clientId);
     if (typeof server !== "string" || server === "") {
-      mustBe("MQTTClient(server)", "a non-empty host name or address", server);
+      mustBe("MQTTClient(server)", "a non-empty host name, address or URL", server);
     }
     if (options === null || typeof options !== "object") {
       mustBe("MQTTClient(options)", "an object", options);
@@ -215,20 +225,13 @@ export class MQTTClient {
     );
     this.clientId = clientId;
     this.server = server;
-    this.port = n.port || (ssl ? 8883 : 1883);
+    const target = parseServer(server, n.port, o.ssl, o.sslParams !== undefined);
+    this.port = target.port;
     this.keepalive = n.keepalive;
     this.#maxPacketSize = n.maxPacketSize;
     this.inflight = new Inflight(n.maxInflight);
     this.inbox = new Inbox(n.maxQueuedMessages, n.maxQueuedBytes);
-    this.#transportFactory =
-      o.transport ??
-      socketTransport({
-        host: server,
-        port: this.port,
-        tls: ssl
-          ? { ...(typeof ssl === "object" ? { secureContext: ssl } : {}), ...o.sslParams }
-          : undefined,
-      });
+    this.#transportFactory = o.transport ?? serverTransport(target, o);
   }
 
   /**
@@ -474,7 +477,7 @@ export class MQTTClient {
       let message = this.inbox.shift();
       if (!message) {
         if (!this.#connected) throw this.#closedError("checkMsg()");
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await new Promise<void>((resolve) => macrotask(resolve));
         message = this.inbox.shift();
         if (!message) return null;
       }

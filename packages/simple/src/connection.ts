@@ -9,8 +9,9 @@
  * which bounds memory and slows the publisher down to the network's pace.
  */
 import { Decoder, type Packet, PINGREQ } from "@umqtt/codec";
-import { ConnectionError, ErrorCode, type MqttClientError } from "./errors.js";
+import { ConnectionError, ErrorCode, MqttClientError } from "./errors.js";
 import { Keepalive, type KeepaliveHooks } from "./keepalive.js";
+import { macrotask } from "./macrotask.js";
 import type { Transport, TransportEvents, TransportFactory } from "./transport.js";
 
 const FLUSH_AT = 64 * 1024;
@@ -77,6 +78,8 @@ export class Connection implements TransportEvents, KeepaliveHooks {
 
   /** @internal transport: the stream is gone. */
   closed(cause?: Error): void {
+    // A transport that found a protocol violation (a WebSocket text frame) says so itself.
+    if (cause instanceof MqttClientError) return this.close(cause);
     this.close(
       new ConnectionError(
         ErrorCode.CONNECTION_CLOSED,
@@ -189,7 +192,7 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     if (this.#outBytes >= FLUSH_AT) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(flushSoon, this);
+      macrotask(flushSoon, this);
     }
   }
 
@@ -217,6 +220,8 @@ export class Connection implements TransportEvents, KeepaliveHooks {
   /** @internal transport: bytes arrived. */
   data(chunk: Uint8Array): void {
     if (this.closedBy) return;
+    // Data while paused: this transport cannot pause (a browser WebSocket).
+    const unpausable = this.#pausedByOwner;
     this.#keepalive.received();
     let packets: Packet[];
     try {
@@ -233,6 +238,15 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     for (const packet of packets) {
       if (this.closedBy) return;
       this.#handlers.packet(packet);
+    }
+    // Then only the inbox's hard cap bounds memory.
+    if (unpausable && !this.closedBy && !this.#handlers.canProbe()) {
+      this.close(
+        new ConnectionError(
+          ErrorCode.INBOX_OVERFLOW,
+          "inbox over its hard cap: the transport cannot pause (a browser WebSocket); take messages faster",
+        ),
+      );
     }
   }
 }

@@ -13,5 +13,13 @@ export {
 export { RequestKind } from "./inflight.js";
 export { MemoryConnection, MemoryServer } from "./memory.js";
 export type { SocketOptions } from "./socket.js";
-export { socketTransport } from "./socket.js";
+export { socketTransport } from "./tcp.js";
 export type { Transport, TransportEvents, TransportFactory } from "./transport.js";
+export type {
+  WebSocketConstructor,
+  WebSocketEvent,
+  WebSocketLike,
+  WebSocketListener,
+  WebSocketOptions,
+} from "./websocket.js";
+export { webSocketTransport } from "./websocket.js";

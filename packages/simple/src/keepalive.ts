@@ -8,6 +8,12 @@
  * for a probe; if it was paused again before anything arrived, it is probed once more and the
  * answer gets one more `interval / 2`. A reader that may not read (memory first) is not probed,
  * and its silence is not held against the link.
+ *
+ * Throttled timers (a background browser tab fires them up to a minute late; a suspended
+ * process later still): a deadline timer that fires far past its due time may run before the
+ * PINGRESP already waiting to be read. Lateness is measured on the monotonic clock; a late
+ * deadline re-probes (one more PINGREQ and one more `interval / 2`) instead of declaring the
+ * link dead, once per ping: a second miss is death, late or not.
  */
 
 export interface KeepaliveHooks {
@@ -26,6 +32,9 @@ export class Keepalive {
   #lastRx: number;
   #pingAt = 0;
   #probed = false;
+  #reprobed = false;
+  /** When the armed timer is due (monotonic ms): how late it fires is measured against it. */
+  #due = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Keepalive in milliseconds (0: off). */
@@ -62,8 +71,10 @@ export class Keepalive {
   }
 
   #arm(ms: number): void {
+    ms = Math.max(1, Math.ceil(ms));
+    this.#due = this.#now() + ms;
     // The instance rides along as the timer's argument: no closure per connection.
-    this.#timer = setTimeout(onTimer, Math.max(1, Math.ceil(ms)), this);
+    this.#timer = setTimeout(onTimer, ms, this);
     // An idle client must not keep the process alive.
     this.#timer.unref?.();
   }
@@ -75,6 +86,11 @@ export class Keepalive {
     if (this.#pingAt !== 0) {
       const waited = now - this.#pingAt;
       if (waited < deadline) return this.#arm(deadline - waited);
+      // Throttled: the answer may be queued behind this very timer. Ask once more.
+      if (!this.#reprobed && now - this.#due > Math.max(THROTTLED, deadline / 2)) {
+        this.#reprobed = true;
+        return this.#ping(now, deadline);
+      }
       // Paused again since the ping: probe once more and wait one more deadline; a reader
       // that may not read waits on (the broker is evidently sending).
       if (!this.#probed && this.#hooks.readerPaused()) {
@@ -88,9 +104,14 @@ export class Keepalive {
     const idleSince = Math.min(this.#lastTx, this.#lastRx);
     const due = idleSince + this.interval - now;
     if (due > 0) return this.#arm(due);
+    this.#probed = false;
+    this.#reprobed = false;
+    this.#ping(now, deadline);
+  }
+
+  #ping(now: number, deadline: number): void {
     this.#pingAt = now;
     this.#lastTx = now;
-    this.#probed = false;
     this.#hooks.ping();
     // A paused reader could not see the PINGRESP: read again until something arrives.
     this.#hooks.probe();
@@ -98,5 +119,7 @@ export class Keepalive {
   }
 }
 
+/** A timer this many ms (or half a deadline) past due was throttled, not merely busy. */
+const THROTTLED = 1000;
 const monotonic = (): number => performance.now();
 const onTimer = (keepalive: Keepalive): void => keepalive.tick();

@@ -157,4 +157,81 @@ describe("Keepalive", () => {
     expect(events).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  describe("throttled timers (a background tab)", () => {
+    // The monotonic clock runs ahead of the timers by `lag`: a timer that fires "now" fired
+    // `lag` ms after it was due, as a throttled one does.
+    function throttled(interval = 60_000) {
+      const clock = { lag: 0 };
+      const events: string[] = [];
+      const at = () => Date.now() + clock.lag;
+      const keepalive = new Keepalive(
+        interval,
+        {
+          ping: () => events.push(`ping@${at()}`),
+          dead: () => events.push(`dead@${at()}`),
+          readerPaused: () => false,
+          probe: () => true,
+        },
+        at,
+      );
+      return { keepalive, events, clock };
+    }
+
+    test("a deadline that fires a minute late re-probes instead of declaring the link dead", () => {
+      const { keepalive, events, clock } = throttled();
+      keepalive.start();
+      vi.advanceTimersByTime(60_000);
+      expect(events).toEqual(["ping@60000"]);
+      // the deadline (due at 90 s) fires at 150 s; the PINGRESP may be queued behind it
+      clock.lag = 60_000;
+      vi.advanceTimersByTime(30_000);
+      expect(events).toEqual(["ping@60000", "ping@150000"]);
+      // ...and it was: the link is alive
+      keepalive.received();
+      vi.advanceTimersByTime(30_000);
+      expect(events).toEqual(["ping@60000", "ping@150000"]);
+      keepalive.stop();
+    });
+
+    test("a second miss after the re-probe is death, late or not: once per ping", () => {
+      const { keepalive, events, clock } = throttled();
+      keepalive.start();
+      vi.advanceTimersByTime(60_000);
+      clock.lag = 60_000;
+      vi.advanceTimersByTime(30_000);
+      expect(events).toEqual(["ping@60000", "ping@150000"]);
+      // the re-probe's deadline is late too: no second grace
+      clock.lag = 120_000;
+      vi.advanceTimersByTime(30_000);
+      expect(events).toEqual(["ping@60000", "ping@150000", "dead@240000"]);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    test("each period's ping gets its own re-probe", () => {
+      const { keepalive, events, clock } = throttled();
+      keepalive.start();
+      vi.advanceTimersByTime(60_000);
+      clock.lag = 60_000;
+      vi.advanceTimersByTime(30_000); // late: re-probe at 150 s
+      keepalive.received(); // answered
+      // the next ping is due 60 s after the re-probe was sent (the last write): 210 s
+      vi.advanceTimersByTime(60_000);
+      expect(events).toEqual(["ping@60000", "ping@150000", "ping@210000"]);
+      clock.lag = 90_000;
+      vi.advanceTimersByTime(30_000); // late again: a fresh re-probe, not death
+      expect(events.at(-1)).toBe("ping@270000");
+      expect(events.some((e) => e.startsWith("dead"))).toBe(false);
+      keepalive.stop();
+    });
+
+    test("a timer only a little late (a busy loop, not throttling) still finds the link dead", () => {
+      const { keepalive, events, clock } = throttled(2000);
+      keepalive.start();
+      vi.advanceTimersByTime(2000);
+      clock.lag = 400; // under the 1 s floor of "throttled"
+      vi.advanceTimersByTime(1000);
+      expect(events).toEqual(["ping@2000", "dead@3400"]);
+    });
+  });
 });

@@ -1,12 +1,16 @@
 /**
- * Design: an embedded aedes broker on a real TCP (or TLS) port inside the test process.
+ * Design: an embedded aedes broker on a real TCP (or TLS) port inside the test process, or
+ * behind a WebSocket server (the `ws` package; ws:// or wss://, subprotocol `mqtt`).
  * This file owns the broker, its server and every accepted socket, so close() can destroy
  * them and never hang on a client that is still connected. restart() swaps in a fresh
  * broker on the same port; the returned object stays the same, its fields are updated.
  */
+import http from "node:http";
+import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
 import { Aedes, type AedesOptions } from "aedes";
+import { createWebSocketStream, WebSocketServer } from "ws";
 
 /** TLS settings for the broker's listener (PEM text or buffers). */
 export interface AedesTlsOptions {
@@ -23,6 +27,11 @@ export interface AedesStartOptions {
   port?: number;
   host?: string;
   tls?: AedesTlsOptions;
+  /**
+   * Serve MQTT over WebSocket (ws://, or wss:// with `tls`) at this path instead of raw TCP;
+   * `true` means "/mqtt". Other paths are refused with HTTP 400.
+   */
+  webSocket?: boolean | string;
   /** false → CONNACK "not authorized" (rc 5). */
   authenticate?: (clientId: string, username?: string, password?: Buffer) => boolean;
   /** false → this filter is granted 0x80 (failure) in the SUBACK. */
@@ -37,7 +46,7 @@ export interface AedesStartOptions {
 export interface AedesBroker {
   readonly host: string;
   readonly port: number;
-  /** mqtt://127.0.0.1:port, or mqtts:// with tls. */
+  /** mqtt://127.0.0.1:port, or mqtts:// with tls; ws:// or wss:// with the path for webSocket. */
   readonly url: string;
   readonly broker: Aedes;
   readonly server: net.Server;
@@ -87,7 +96,15 @@ class EmbeddedAedes implements AedesBroker {
   }
 
   get url(): string {
-    return `${this.options.tls ? "mqtts" : "mqtt"}://${this.host}:${this.port}`;
+    const path = this.path;
+    const scheme = path ? (this.options.tls ? "wss" : "ws") : this.options.tls ? "mqtts" : "mqtt";
+    return `${scheme}://${this.host}:${this.port}${path ?? ""}`;
+  }
+
+  /** The WebSocket path, or undefined for raw TCP. */
+  private get path(): string | undefined {
+    const ws = this.options.webSocket;
+    return ws === true ? "/mqtt" : ws || undefined;
   }
 
   connections(): number {
@@ -97,18 +114,29 @@ class EmbeddedAedes implements AedesBroker {
   async start(): Promise<void> {
     const broker = await Aedes.createBroker(aedesOptions(this.options));
     const t = this.options.tls;
-    const server = t
-      ? tls.createServer(
-          {
-            key: t.key,
-            cert: t.cert,
-            ca: t.ca,
-            requestCert: t.requestCert ?? false,
-            rejectUnauthorized: t.requestCert ?? false,
-          },
-          (socket) => broker.handle(socket),
-        )
-      : net.createServer((socket) => broker.handle(socket));
+    const secure = t && {
+      key: t.key,
+      cert: t.cert,
+      ca: t.ca,
+      requestCert: t.requestCert ?? false,
+      rejectUnauthorized: t.requestCert ?? false,
+    };
+    const path = this.path;
+    let server: net.Server;
+    if (path) {
+      server = secure ? https.createServer(secure) : http.createServer();
+      const wss = new WebSocketServer({
+        server: server as http.Server,
+        path,
+        handleProtocols: (offered) => (offered.has("mqtt") ? "mqtt" : false),
+      });
+      wss.on("connection", (ws) => broker.handle(createWebSocketStream(ws)));
+      server.once("close", () => wss.close());
+    } else {
+      server = secure
+        ? tls.createServer(secure, (socket) => broker.handle(socket))
+        : net.createServer((socket) => broker.handle(socket));
+    }
     // 'connection' fires with the raw TCP socket for both net and tls servers.
     server.on("connection", (socket: net.Socket) => {
       this.sockets.add(socket);

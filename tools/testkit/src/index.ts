@@ -7,6 +7,13 @@ export {
 export { type CertSet, generateCerts } from "./certs.ts";
 export { type Deferred, deferred, TimeoutError, waitFor, withTimeout } from "./deferred.ts";
 export {
+  type FrameBridge,
+  type FrameBridgeOptions,
+  type FrameRecord,
+  type FrameShape,
+  startFrameBridge,
+} from "./frame-bridge.ts";
+export {
   ensureMosquitto,
   type Mosquitto,
   type MosquittoStartOptions,

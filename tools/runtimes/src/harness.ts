@@ -1,6 +1,6 @@
 /**
  * Design: one broker for one run of the smoke suite. An embedded aedes (testkit) listens on
- * the transport under test; beside it a small HTTP server on 127.0.0.1 is the suite's control
+ * the transport under test (TCP, TLS, WebSocket or WebSocket over TLS); beside it a small HTTP server on 127.0.0.1 is the suite's control
  * channel (`POST /drop` closes every client connection under the broker, so the robust clients
  * must reconnect) and, for the browser, serves the page and its bundle from the same origin.
  * The harness counts each client id's connections, so a test can see a reconnect happened.
@@ -19,10 +19,12 @@ export interface StaticFile {
 
 /** What the suite is given to reach the broker, and what the test can observe. */
 export interface SmokeBroker {
-  /** The constructor's `server` argument. */
+  /** The constructor's `server` argument: mqtt://, mqtts://, ws:// or wss:// with the port. */
   readonly server: string;
-  /** Options the constructor needs for this transport (the TCP port). */
+  /** Options the constructor needs for this transport. */
   readonly options: Record<string, unknown>;
+  /** The test CA that signed the broker's certificate (mqtts://, wss://). */
+  readonly ca: { pem: string; file: string } | undefined;
   /** The control server's base URL (http://127.0.0.1:port). */
   readonly control: string;
   readonly aedes: AedesBroker;
@@ -38,14 +40,12 @@ export async function startSmokeBroker(
   transport: TransportName,
   files: Record<string, StaticFile> = {},
 ): Promise<SmokeBroker> {
-  const certs = transport === "tls" ? await generateCerts() : undefined;
-  const aedes = await startAedes(
-    transport === "ws"
-      ? webSocketOptions()
-      : certs
-        ? { tls: { key: certs.serverKeyPem, cert: certs.serverCertPem } }
-        : {},
-  );
+  const secure = transport === "tls" || transport === "wss";
+  const certs = secure ? await generateCerts() : undefined;
+  const aedes = await startAedes({
+    ...(certs ? { tls: { key: certs.serverKeyPem, cert: certs.serverCertPem } } : {}),
+    ...(transport === "ws" || transport === "wss" ? { webSocket: true } : {}),
+  });
   const connects = new Map<string, number>();
   type Client = { id: string; close(done?: () => void): void };
   const live = new Set<Client>();
@@ -72,14 +72,12 @@ export async function startSmokeBroker(
   const { port } = control.address() as AddressInfo;
 
   const result: SmokeBroker = {
-    server: transport === "ws" ? aedes.url : aedes.host,
-    // TLS verifies the certificate (its SAN has 127.0.0.1) against the test CA.
-    options:
-      transport === "ws"
-        ? {}
-        : certs
-          ? { port: aedes.port, ssl: true, sslParams: { ca: certs.caPem } }
-          : { port: aedes.port },
+    server: aedes.url,
+    // mqtts:// verifies the certificate (its SAN has 127.0.0.1) against the test CA; for
+    // wss:// the test decides: the `ws` package takes sslParams, a global WebSocket only the
+    // runtime's trust store.
+    options: transport === "tls" ? { sslParams: { ca: certs!.caPem } } : {},
+    ca: certs && { pem: certs.caPem, file: certs.caFile },
     control: `http://127.0.0.1:${port}`,
     aedes,
     connects,
@@ -91,11 +89,6 @@ export async function startSmokeBroker(
     },
   };
   return result;
-}
-
-/** testkit's aedes behind a WebSocket server (path /mqtt, subprotocol mqtt). */
-function webSocketOptions(): Parameters<typeof startAedes>[0] {
-  return { webSocket: true } as Parameters<typeof startAedes>[0];
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: string | Uint8Array) {

@@ -33,10 +33,24 @@ export interface SuiteConfig {
   webSocketPackage?: boolean;
 }
 
-/** Spawns `runtime` on run.mjs; kills it after `timeoutMs` (a safety net: the suite times its own steps). */
-export function runSuite(runtime: Runtime, config: SuiteConfig, timeoutMs = 60_000) {
+/** How to start the child beyond the suite's config. */
+export interface SpawnOptions {
+  /** Added to the child's environment (e.g. a CA for the runtime's trust store). */
+  env?: Record<string, string>;
+  /** Safety net: the child is killed after this long (the suite times its own steps). */
+  timeoutMs?: number;
+}
+
+/** Spawns `runtime` on run.mjs and collects what it reports. */
+export function runSuite(runtime: Runtime, config: SuiteConfig, spawnOptions: SpawnOptions = {}) {
+  const { timeoutMs = 60_000 } = spawnOptions;
   const started = Date.now();
-  const env: NodeJS.ProcessEnv = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DENO_NO_UPDATE_CHECK: "1",
+    NO_COLOR: "1",
+    ...spawnOptions.env,
+  };
   // The test runner's own loader flags are not the user's.
   delete env.NODE_OPTIONS;
   const child = spawn(runtime.bin!, [...runtime.args, "src/run.mjs", JSON.stringify(config)], {

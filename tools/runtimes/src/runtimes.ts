@@ -15,7 +15,7 @@ export const runtimesDir = `${repoRoot}.runtimes`;
 export const packageDir = fileURLToPath(new URL("../", import.meta.url));
 
 /** How a transport reaches the broker. */
-export type TransportName = "tcp" | "tls" | "ws";
+export type TransportName = "tcp" | "tls" | "ws" | "wss";
 
 /** A server-side JavaScript runtime of the matrix. */
 export interface Runtime {
@@ -29,6 +29,8 @@ export interface Runtime {
   transports: TransportName[];
   /** Node 20 has no global WebSocket: the suite passes the `ws` package's instead. */
   webSocketPackage: boolean;
+  /** The environment variable that adds a CA to the runtime's trust store (wss:// with a global WebSocket). */
+  caEnv: string;
 }
 
 /** The server-side runtimes, located (bin undefined where missing). */
@@ -50,14 +52,12 @@ function runtime(
   args: string[],
   webSocketPackage: boolean,
 ): Runtime {
-  return { id, name, bin, args, transports: TRANSPORTS, webSocketPackage };
+  const caEnv = id === "deno" ? "DENO_CERT" : "NODE_EXTRA_CA_CERTS";
+  return { id, name, bin, args, transports: TRANSPORTS, webSocketPackage, caEnv };
 }
 
-/**
- * The transports every runtime is tested over. WebSocket joins once the client has a
- * WebSocket transport (`ws://` server URLs).
- */
-export const TRANSPORTS: TransportName[] = ["tcp", "tls"];
+/** The transports every server runtime is tested over. */
+export const TRANSPORTS: TransportName[] = ["tcp", "tls", "ws", "wss"];
 
 function installed(folder: string, bin: string): string | undefined {
   const path = `${runtimesDir}/${folder}/node_modules/.bin/${bin}`;
@@ -74,9 +74,13 @@ export function chromiumPath(): string | undefined {
 
 /** The first line of `<bin> --version` (e.g. "v22.23.5", "1.4.4", "deno 2.9.6 (…)"). */
 export function versionOf(bin: string): string {
-  const out = execFileSync(bin, ["--version"], { encoding: "utf8", timeout: 15_000 });
+  const out = execFileSync(bin, ["--version"], {
+    encoding: "utf8",
+    timeout: 15_000,
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   return out
     .split("\n")[0]!
-    .replace(/ \(.*\)$/, "")
+    .replace(/ \(.*\)$| built on .*$/, "")
     .trim();
 }

@@ -1,3 +1,5 @@
+export { type BrowserBundle, bundleForBrowser } from "./bundle.ts";
+export { launchChromium } from "./chromium.ts";
 export { type SmokeBroker, type StaticFile, startSmokeBroker } from "./harness.ts";
 export {
   assertPassed,

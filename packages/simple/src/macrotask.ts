@@ -8,6 +8,8 @@ type Run = (fn: (arg: unknown) => void, arg: unknown) => void;
 interface Port {
   onmessage: (() => void) | null;
   postMessage(message: unknown): void;
+  /** Node and Deno: a listening port must not keep the process alive. */
+  unref?(): void;
 }
 
 function pick(): Run {
@@ -22,6 +24,7 @@ function pick(): Run {
       const [fn, arg] = tasks.shift()!;
       fn(arg);
     };
+    channel.port1.unref?.();
     return (fn, arg) => {
       tasks.push([fn, arg]);
       channel.port2.postMessage(0);

@@ -196,10 +196,13 @@ class WebSocketTransport implements Transport {
   }
 }
 
+const IGNORE: WebSocketListener = { handleEvent() {} };
 const watchDrain = (transport: WebSocketTransport): void => transport.checkDrain();
 
 /** Drops the connection without the closing handshake where the runtime can (`ws`). */
 function drop(socket: WebSocketLike): void {
+  // ws reports a terminate() while connecting as an error event; unheard, it would throw.
+  socket.addEventListener("error", IGNORE);
   if (socket.terminate) socket.terminate();
   else if (socket.readyState < 2) socket.close();
 }

@@ -14,17 +14,18 @@
  *      UMQTT_BENCH_ROUNDS (default 5); UMQTT_BENCH_HEAP_CLIENTS (default 1000);
  *      UMQTT_BENCH_PAYLOAD (bytes, default 16).
  */
-import { type ChildProcess, execFile, execFileSync, fork } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { Decoder, encode, encodePublish } from "@umqtt/codec";
 import { type Mosquitto, startMosquitto } from "@umqtt/testkit";
 import { build } from "esbuild";
 import mqtt from "mqtt";
 import { assertUntransformed, bundled, ensureBuilt, ROOT } from "./built.ts";
+import { CHILD_ARGS, Child, HERE, type Msg, ROUND_TIMEOUT_MS } from "./child.ts";
 import {
   gc,
   machine,
@@ -39,16 +40,10 @@ import {
   table,
 } from "./stats.ts";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const TSX = pathToFileURL(require.resolve("tsx")).href;
-const CHILD_ARGS = ["--import", TSX, "--conditions=@umqtt/source"];
-
 const ROUNDS = rounds(5);
 const PAYLOAD = Buffer.alloc(Number(process.env.UMQTT_BENCH_PAYLOAD ?? 16), 0x61);
 const TOPIC = "bench/umqtt/t1";
 const HEAP_CLIENTS = Number(process.env.UMQTT_BENCH_HEAP_CLIENTS ?? 1000);
-const ROUND_TIMEOUT_MS = 120_000;
 
 const argv = process.argv.slice(2);
 const JSON_OUT = argv.includes("--json");
@@ -80,66 +75,6 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 
 // ---------------------------------------------------------------------------------------
 // child processes
-
-interface Msg {
-  type: string;
-  [k: string]: unknown;
-}
-
-class Child {
-  private readonly waiting = new Map<string, { resolve(m: Msg): void; reject(e: Error): void }[]>();
-  private constructor(readonly proc: ChildProcess) {
-    proc.on("message", (m: Msg) => this.waiting.get(m.type)?.shift()?.resolve(m));
-    proc.once("exit", (code, signal) => {
-      const err = new Error(`child ${proc.pid} exited (${signal ?? code})`);
-      for (const q of this.waiting.values()) for (const w of q.splice(0)) w.reject(err);
-    });
-  }
-
-  /** Forks `file` under tsx and waits for its { type: "ready" } message. */
-  static async start(file: string): Promise<{ child: Child; ready: Msg }> {
-    const proc = fork(path.join(HERE, file), [], {
-      execArgv: CHILD_ARGS,
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    const child = new Child(proc);
-    const ready = await child.next("ready", 30_000);
-    return { child, ready };
-  }
-
-  /** Promise for the next message of `type` (register before sending the request). */
-  next(type: string, timeout = ROUND_TIMEOUT_MS): Promise<Msg> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no '${type}' within ${timeout} ms`)),
-        timeout,
-      );
-      const q = this.waiting.get(type) ?? [];
-      q.push({
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-      this.waiting.set(type, q);
-    });
-  }
-
-  send(m: object): void {
-    this.proc.send(m);
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    const exited = new Promise((r) => this.proc.once("exit", r));
-    this.proc.send({ cmd: "exit" });
-    await exited;
-  }
-}
 
 interface Sink {
   port: number;

@@ -3,8 +3,9 @@
  * PUBLISH packets (64 KiB+ writes) so the receive benchmark measures the subscriber, not the
  * sender. Control over IPC (child_process.fork):
  *   ← { cmd: "connect", port }                 → { type: "connected" }
- *   ← { cmd: "flood", n, topic, size }         → { type: "sent" } after the broker answered
+ *   ← { cmd: "flood", n, topic, size, qos? }   → { type: "sent" } after the broker answered
  *                                                a PINGREQ sent behind the last PUBLISH
+ *                                                (qos 1: ids cycle 1..batch; PUBACKs ignored)
  *   ← { cmd: "exit" }
  */
 import net from "node:net";
@@ -43,12 +44,15 @@ function connect(port: number): void {
   socket = s;
 }
 
-async function flood(n: number, topic: string, size: number): Promise<void> {
+async function flood(n: number, topic: string, size: number, qos: 0 | 1): Promise<void> {
   const s = socket as net.Socket;
-  const one = encodePublish(topic, new Uint8Array(size).fill(0x61), 0, false, false);
+  const payload = new Uint8Array(size).fill(0x61);
+  const packet = (i: number) =>
+    encodePublish(topic, payload, qos, false, false, qos ? i + 1 : undefined);
+  const one = packet(0);
   const perBatch = Math.max(1, Math.ceil((64 * 1024) / one.length));
   const batch = Buffer.alloc(perBatch * one.length);
-  for (let i = 0; i < perBatch; i++) batch.set(one, i * one.length);
+  for (let i = 0; i < perBatch; i++) batch.set(packet(i), i * one.length);
   let left = n;
   while (left > 0) {
     const k = Math.min(perBatch, left);
@@ -65,9 +69,10 @@ async function flood(n: number, topic: string, size: number): Promise<void> {
 
 process.on(
   "message",
-  (m: { cmd: string; port?: number; n?: number; topic?: string; size?: number }) => {
+  (m: { cmd: string; port?: number; n?: number; topic?: string; size?: number; qos?: 0 | 1 }) => {
     if (m.cmd === "connect") connect(m.port as number);
-    else if (m.cmd === "flood") void flood(m.n as number, m.topic as string, m.size as number);
+    else if (m.cmd === "flood")
+      void flood(m.n as number, m.topic as string, m.size as number, m.qos ?? 0);
     else if (m.cmd === "exit") {
       socket?.destroy();
       process.exit(0);

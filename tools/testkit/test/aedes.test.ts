@@ -103,3 +103,27 @@ describe("startAedes", () => {
     expect(b.connections()).toBe(0);
   });
 });
+
+describe("startAedes({ webSocket })", () => {
+  it("serves MQTT over ws:// at /mqtt and restarts on the same port", async () => {
+    const broker = await startAedes({ webSocket: true });
+    try {
+      expect(broker.url).toBe(`ws://127.0.0.1:${broker.port}/mqtt`);
+      const c = await connectAsync(broker.url, { reconnectPeriod: 0 });
+      await c.subscribeAsync("ws/t", { qos: 1 });
+      const got = nextMessage(c);
+      await c.publishAsync("ws/t", "over ws", { qos: 1 });
+      expect((await got).payload.toString()).toBe("over ws");
+      expect(broker.connections()).toBe(1);
+      const port = broker.port;
+      await broker.restart();
+      expect(broker.connections()).toBe(0);
+      expect(broker.port).toBe(port);
+      const again = await connectAsync(broker.url, { reconnectPeriod: 0 });
+      expect(again.connected).toBe(true);
+      await Promise.all([c.endAsync(true), again.endAsync()]);
+    } finally {
+      await broker.close();
+    }
+  });
+});

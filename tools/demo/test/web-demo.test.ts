@@ -28,7 +28,7 @@ async function subscribe(page: Page, filter: string, qos: "0" | "1"): Promise<vo
   await page.locator("#subscriptions li", { hasText: filter }).waitFor();
 }
 
-describeRuntime(`Chromium (${bin ? versionOf(bin) : "missing"})`, bin, () => {
+describeRuntime(bin ? versionOf(bin) : "Chromium", bin, () => {
   let demo: WebDemo;
   let browser: Browser;
   beforeAll(async () => {

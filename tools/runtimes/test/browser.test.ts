@@ -14,7 +14,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>umqtt smoke</title>
 type RunSmoke = (config: object) => Promise<{ ok: boolean; steps: StepResult[] }>;
 
 const bin = chromiumPath();
-describeRuntime(`Chromium (${bin ? versionOf(bin) : "missing"})`, bin, () => {
+describeRuntime(bin ? versionOf(bin) : "Chromium", bin, () => {
   let browser: Browser;
   let bundle: BrowserBundle;
   beforeAll(async () => {

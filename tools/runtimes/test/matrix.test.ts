@@ -13,8 +13,8 @@ afterEach(async () => {
 });
 
 for (const runtime of serverRuntimes()) {
-  const version = runtime.bin ? versionOf(runtime.bin) : "missing";
-  describeRuntime(`${runtime.name} (${version})`, runtime.bin, () => {
+  const label = runtime.bin ? `${runtime.name} (${versionOf(runtime.bin)})` : runtime.name;
+  describeRuntime(label, runtime.bin, () => {
     for (const transport of runtime.transports) {
       it(`smoke suite over ${LABEL[transport]}`, async () => {
         broker = await startSmokeBroker(transport);

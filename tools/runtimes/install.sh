@@ -40,4 +40,5 @@ if ! command -v chromium >/dev/null 2>&1; then
   as_root apt-get update -qq
   as_root apt-get install -y -qq chromium >/dev/null
 fi
-chromium --version
+# (Debian's wrapper script prints a harmless shell warning on stderr here.)
+chromium --version 2>/dev/null

@@ -3,9 +3,11 @@
  * `<runtime> run.mjs '<config JSON>'`. Prints one JSON line per step and a last line
  * `{"done":true,...}`; exits 1 when a step failed. With `"webSocketPackage": true` (Node 20)
  * the `ws` package's WebSocket is passed as `options.webSocket`; otherwise a WebSocket server
- * URL uses the runtime's global WebSocket, which must exist.
+ * URL uses the runtime's global WebSocket, which must exist. `"mode": "refuse"` runs the
+ * untrusted-certificate check (src/refuse.mjs) instead of the smoke suite.
  */
 import process from "node:process";
+import { runRefusal } from "./refuse.mjs";
 import { runSmoke } from "./smoke.mjs";
 
 const config = JSON.parse(process.argv[2] ?? "{}");
@@ -19,7 +21,8 @@ if (/^wss?:/.test(config.server) && !config.webSocketPackage && !globalWebSocket
   console.log(JSON.stringify({ step: "setup", ok: false, error: "no global WebSocket" }));
   process.exit(1);
 }
-const result = await runSmoke({
+const run = config.mode === "refuse" ? runRefusal : runSmoke;
+const result = await run({
   ...config,
   options,
   report: (step) => console.log(JSON.stringify(step)),

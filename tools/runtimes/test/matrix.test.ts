@@ -15,6 +15,21 @@ afterEach(async () => {
 for (const runtime of serverRuntimes()) {
   const label = runtime.bin ? `${runtime.name} (${versionOf(runtime.bin)})` : runtime.name;
   describeRuntime(label, runtime.bin, () => {
+    // No CA given: the runtime's own trust store must refuse the test certificate.
+    it.each(["tls", "wss"] as const)("refuses a %s server it does not trust", async (transport) => {
+      broker = await startSmokeBroker(transport);
+      const run = await runSuite(runtime, {
+        server: broker.server,
+        options: {},
+        control: broker.control,
+        prefix: `umqtt/refuse/${runtime.id}-${transport}`,
+        webSocketPackage: transport === "wss" && runtime.webSocketPackage,
+        mode: "refuse",
+      });
+      assertPassed(`${runtime.name} refusing ${transport}`, run, ["refused"]);
+      expect(broker.connects.size).toBe(0);
+    });
+
     for (const transport of runtime.transports) {
       it(`smoke suite over ${LABEL[transport]}`, async () => {
         broker = await startSmokeBroker(transport);

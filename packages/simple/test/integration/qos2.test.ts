@@ -1,11 +1,12 @@
 /**
  * QoS 2 end to end through each broker (DESIGN §10): our publisher and subscriber at QoS 2 with
  * the four-packet flow seen on the wire by the fault proxy's tap (no faults injected), a
- * subscription granted QoS 2 delivering QoS 2 (and the lower QoS of a lower publish), and
- * MQTT.js 5 as the peer at QoS 2 both ways.
+ * subscription granted QoS 2 delivering QoS 2 (and the lower QoS of a lower publish), MQTT.js 5
+ * as the peer at QoS 2 both ways, and the broker's re-delivery after a reconnect (aedes 1.2.0
+ * re-sends with DUP = 0, which [MQTT-3.3.1-1] forbids; asserted as its deviation).
  */
 import type { FaultProxy, TapRecord } from "@umqtt/testkit";
-import { text } from "@umqtt/testkit";
+import { text, waitFor } from "@umqtt/testkit";
 import { expect, test } from "vitest";
 import { eachBroker, Fixture, nextMqttjsMessage, receiver, sharedBroker } from "./helpers.js";
 
@@ -201,4 +202,42 @@ eachBroker((kind) => {
       expect(got).toEqual(Array.from({ length: MOSQUITTO_QOS2_QUOTA }, (_, i) => `n${i}`));
     });
   }
+
+  test(`re-delivery after a reconnect: same packet ids, ${kind.name === "aedes" ? "DUP = 0 (aedes deviation)" : "DUP = 1"}; delivered once`, async () => {
+    const b = await broker();
+    const t = fx.id("redeliver");
+    const proxy = await fx.proxy(b);
+    const sub = fx.client(proxy, fx.id("redeliver-sub"));
+    const rx = receiver(sub);
+    await sub.connect(false);
+    await sub.subscribe(t, 2);
+    const pub = fx.client(b, fx.id("redeliver-pub"));
+    await pub.connect(true);
+    for (const m of ["a", "b", "c"]) await pub.publish(t, m, false, 2);
+    // Nobody took them yet: no PUBREC went out. Cut, then resume the session.
+    const isC = (r: TapRecord) =>
+      r.dir === "down" && r.packet.type === "publish" && text(r.packet.payload) === "c";
+    await proxy.waitForPacket(isC, 5000);
+    expect(proxy.tap.filter((r) => r.packet.type === "pubrec")).toEqual([]);
+    proxy.dropAll();
+    await waitFor(() => !sub.isConnected(), { timeoutMs: 5000, what: "the drop noticed" });
+    expect(await sub.connect(false)).toBe(true);
+    await proxy.waitForPacket((r) => r.conn === 2 && isC(r), 5000);
+    const sends = proxy.brokerTap
+      .filter((r) => r.packet.type === "publish")
+      .map((r) => (r.packet.type === "publish" ? r.packet : undefined)!);
+    const first = sends.slice(0, 3);
+    const again = sends.slice(3);
+    expect(again.map((p) => [text(p.payload), p.packetId])).toEqual(
+      first.map((p) => [text(p.payload), p.packetId]),
+    );
+    // [MQTT-3.3.1-1] requires DUP = 1 on a re-delivery; aedes 1.2.0 sends DUP = 0.
+    expect(again.map((p) => p.dup)).toEqual(Array(3).fill(kind.name !== "aedes"));
+    // Our client recognises the packet ids: each message is delivered once.
+    const got: string[] = [];
+    for (let i = 0; i < 3; i++) got.push(text((await rx.next()).payload));
+    await pub.publish(t, "sentinel", false, 2);
+    got.push(text((await rx.next()).payload));
+    expect(got).toEqual(["a", "b", "c", "sentinel"]);
+  });
 });

@@ -7,6 +7,7 @@
  */
 
 import {
+  type ConnackProperties,
   ConnectionError,
   MQTTClient,
   type MQTTClientOptions,
@@ -38,8 +39,8 @@ interface Expectations {
    * PUBLISH with ("pubrec", MQTT 3.1.1 §4.3.3).
    */
   qos2: { granted: 1 | 2; ack: "pubrec" | "puback" };
-  /** A protocol-level-5 CONNECT: accepted, or refused as given. */
-  mqtt5: "accepted" | Mqtt5Refusal;
+  /** A protocol-level-5 CONNECT: accepted with these CONNACK properties, or refused as given. */
+  mqtt5: { connack: ConnackProperties } | Mqtt5Refusal;
   /** Session present on resuming a session that has no subscriptions [MQTT-3.2.2-2]: true. */
   sessionWithoutSubscriptions: boolean;
   /** The WebSocket endpoint's path, and what a connect to another path gets. */
@@ -78,7 +79,8 @@ const EXPECTED: Record<BrokerTarget["name"], Expectations> = {
   mosquitto: {
     redeliveryDup: true,
     qos2: { granted: 2, ack: "pubrec" },
-    mqtt5: "accepted",
+    // Its defaults: max_topic_alias 10, max_inflight_messages 20.
+    mqtt5: { connack: { topicAliasMaximum: 10, receiveMaximum: 20 } },
     sessionWithoutSubscriptions: true,
     webSocket: { path: "/mqtt", otherPath: "connects" },
     cells: { qos2: "yes", mqtt5: "yes", websocket: "yes (any path)" },
@@ -485,10 +487,10 @@ for (const target of BROKERS) {
     it("MQTT 5: a protocol-level-5 CONNECT, raw and from our client", async () => {
       const wire = await probeMqtt5(broker.host, broker.port);
       const c = client("v5", { protocolVersion: 5 });
-      if (expected.mqtt5 === "accepted") {
+      if ("connack" in expected.mqtt5) {
         expect(wire).toBe("connack 0");
         expect(await c.connect()).toBe(false);
-        expect(c.connackProperties).toBeDefined();
+        expect(c.connackProperties).toEqual(expected.mqtt5.connack);
         result.features.mqtt5 = expected.cells.mqtt5;
       } else {
         expect(wire).toBe(expected.mqtt5.wire);
@@ -499,7 +501,7 @@ for (const target of BROKERS) {
       }
     });
 
-    if (expected.mqtt5 === "accepted") {
+    if ("connack" in expected.mqtt5) {
       it("MQTT 5: properties both ways at QoS 0, 1 and 2, through automatic topic aliases", async () => {
         const v5 = { protocolVersion: 5 as const };
         const sub = client("v5-sub", v5);
@@ -553,6 +555,33 @@ for (const target of BROKERS) {
         await other.publish("io/v5/local", "theirs", false, 1);
         // self's first message is other's: its own was not sent back.
         expect((await self.next()).text).toBe("theirs");
+      });
+
+      it("MQTT 5: a session outlives its connection only by its expiry interval", async () => {
+        const resume = async (name: string, sessionExpiryInterval: number) => {
+          const options: MQTTClientOptions = {
+            ...FAST,
+            port: broker.port,
+            protocolVersion: 5,
+            properties: { sessionExpiryInterval },
+          };
+          const first = new Client(name, broker.host, options);
+          clients.push(first);
+          expect(await first.connect(false)).toBe(false);
+          await first.subscribe(`io/v5/expiry/${sessionExpiryInterval}`, 1);
+          await first.disconnect();
+          const pub = client("v5-expiry-pub", { protocolVersion: 5 });
+          await pub.connect();
+          await pub.publish(`io/v5/expiry/${sessionExpiryInterval}`, "queued", false, 1);
+          const again = new Client(name, broker.host, options);
+          clients.push(again);
+          return again;
+        };
+        // Expiry 0 (the default): cleanSession = false alone keeps nothing after DISCONNECT.
+        expect(await (await resume(id("v5-expiry0"), 0)).connect(false)).toBe(false);
+        const kept = await resume(id("v5-expiry300"), 300);
+        expect(await kept.connect(false)).toBe(true);
+        expect(await kept.next()).toMatchObject({ text: "queued", qos: 1 });
       });
     }
   });

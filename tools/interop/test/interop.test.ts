@@ -106,7 +106,7 @@ const EXPECTED: Record<BrokerTarget["name"], Expectations> = {
     },
     quirks: [
       "Reports session present = 0 to a client whose session has no subscriptions (its session is its subscription queue; MQTT-3.2.2-2 asks for 1).",
-      "Downgrades QoS 2 to 1: grants QoS 1 for a QoS 2 subscription (SUBACK 1) and answers a QoS 2 PUBLISH with a PUBACK where MQTT 3.1.1 §4.3.3 asks for a PUBREC, then delivers the message at QoS 1. Our client's QoS 2 `publish()` does not take that PUBACK and stays pending until the connection ends.",
+      "Downgrades QoS 2 to 1: grants QoS 1 for a QoS 2 subscription (SUBACK 1) and answers a QoS 2 PUBLISH with a PUBACK where MQTT 3.1.1 §4.3.3 asks for a PUBREC, then delivers the message at QoS 1. Our client's QoS 2 `publish()` then rejects with `ERR_PROTOCOL` (not retried: the broker took the message at QoS 1) instead of waiting for a PUBREC that never comes.",
       "Closes the connection on a protocol-level-5 CONNECT (it logs `MQTT cannot parse a frame`) without the CONNACK 1 that MQTT-3.1.2-2 asks for; our client's connect() rejects with `ConnectionError` `ERR_CONNECTION_CLOSED`.",
       "In a cluster, with the plugin's default classic subscription queues, a client resuming its session on another node after the session's node died gets session present = 1 and none of its queued messages (the queue is down); quorum queues (`mqtt.durable_queue_type = quorum`) keep it (see tools/testkit's README).",
     ],
@@ -281,7 +281,7 @@ for (const target of BROKERS) {
             expect(answers).toEqual(["connack", "pubrec", "pubcomp"]);
           }
         } else {
-          // The broker answered the QoS 2 PUBLISH with a PUBACK: the flow never completes.
+          // The broker answered the QoS 2 PUBLISH with a PUBACK: the publish fails at once.
           if (tap) {
             const ack = await tap.waitForPacket(
               (r) => r.dir === "down" && r.packet.type === "puback",
@@ -293,8 +293,9 @@ for (const target of BROKERS) {
             });
             expect(tap.brokerTap.map((r) => r.packet.type)).toEqual(["connack", "puback"]);
           }
-          await turns();
-          expect(sent.state).toBe("pending");
+          await withTimeout(sent.done, 10_000, "the QoS 2 publish's refusal");
+          expect(sent.state).toBe("rejected");
+          expect(sent.error).toMatchObject({ code: "ERR_PROTOCOL" });
         }
         passed(via, feature as (typeof WS_SCENARIOS)[number]);
       });

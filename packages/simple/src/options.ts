@@ -165,8 +165,14 @@ export function settingsOf(options: unknown, layerKeys: readonly string[]): Sett
   if (o.properties !== undefined && protocolVersion !== 5) {
     fail(option("properties"), "MQTT 5 properties need protocolVersion: 5");
   }
+  // One literal, no spread: every client's settings then share one hidden class.
   return {
-    ...n,
+    port: n.port,
+    keepalive: n.keepalive,
+    maxPacketSize: n.maxPacketSize,
+    maxInflight: n.maxInflight,
+    maxQueuedMessages: n.maxQueuedMessages,
+    maxQueuedBytes: n.maxQueuedBytes,
     protocolVersion,
     properties: o.properties,
     connectTimeout:

@@ -125,7 +125,10 @@ export class Delivery {
 
   /** A message entered the inbox: a caller already waiting gets it. */
   arrived(): void {
-    if (this.#waiting.length > 0) this.#waiting.resolveNext(this.#session.inbox.shift()!);
+    // A QoS 2 re-send the session did not deliver again left the inbox as it was.
+    if (this.#waiting.length === 0) return;
+    const message = this.#session.inbox.shift();
+    if (message) this.#waiting.resolveNext(message);
   }
 
   /** The connection ended: every caller waiting for a message or for the lock rejects. */

@@ -176,7 +176,8 @@ export class TopicAliases {
     properties: PublishProperties | undefined,
   ): Uint8Array {
     if (this.#max === 0 || typeof topic !== "string") return frame;
-    const aliases = (this.#aliases ??= new Map());
+    this.#aliases ??= new Map();
+    const aliases = this.#aliases;
     let alias = aliases.get(topic);
     const known = alias !== undefined;
     if (!known) {

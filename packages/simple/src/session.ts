@@ -311,7 +311,8 @@ export class Session {
       // [MQTT-3.3.2-9/10] only aliases this client allowed; an empty topic names a known one
       if (alias > this.aliasMax)
         return violation(`topic alias ${alias} over our maximum ${this.aliasMax}`);
-      const aliases = (this.#aliases ??= new Map());
+      this.#aliases ??= new Map();
+      const aliases = this.#aliases;
       if (topic.length > 0) aliases.set(alias, topic);
       else topic = aliases.get(alias) ?? violation(`unknown topic alias ${alias}`);
       const { topicAlias: _, ...rest } = properties!;
@@ -335,7 +336,10 @@ export class Session {
       epoch: this.epoch,
       ...(properties ? { properties } : {}),
     };
-    if (qos === 2) (this.#received ??= new Map()).set(pid, message);
+    if (qos === 2) {
+      this.#received ??= new Map();
+      this.#received.set(pid, message);
+    }
     this.inbox.push(message);
     return undefined;
   }

@@ -19,7 +19,11 @@ export class Waiters<T = void> {
    * const next = waiters.wait(); waiters.resolveNext(value); await next;
    */
   wait(): Promise<T> {
-    return new Promise<T>((resolve, reject) => (this.#items ??= []).push({ resolve, reject }));
+    this.#items ??= [];
+    const items = this.#items;
+    return new Promise<T>((resolve, reject) => {
+      items.push({ resolve, reject });
+    });
   }
 
   /**
@@ -45,7 +49,8 @@ export class Waiters<T = void> {
         if (at >= 0) this.#items!.splice(at, 1);
         resolve(undefined);
       }, ms);
-      (this.#items ??= []).push(entry);
+      this.#items ??= [];
+      this.#items.push(entry);
     });
   }
 

@@ -164,3 +164,22 @@ describe("a broker that answers QoS 2 with PUBACK (RabbitMQ 3.x downgrades to Qo
     expect(client.isConnected()).toBe(true);
   });
 });
+
+describe("a re-sent QoS 2 PUBLISH while waitMsg() waits", () => {
+  test("is not handed to the waiting call (nothing new arrived); the next message is", async () => {
+    const { client, link } = await connected();
+    const seen: string[] = [];
+    client.setCallback((_t, msg) => {
+      seen.push(text(msg));
+    });
+    link.publish("t", "a", 2, 8);
+    await client.waitMsg();
+    await link.next("pubrec");
+    const waiting = client.waitMsg();
+    link.publish("t", "a", 2, 8, { dup: true }); // a re-send awaiting PUBREL: no delivery
+    await link.next("pubrec");
+    link.publish("t", "b", 0);
+    await waiting;
+    expect(seen).toEqual(["a", "b"]);
+  });
+});

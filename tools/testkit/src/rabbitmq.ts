@@ -485,6 +485,18 @@ async function distinctPorts(count: number): Promise<number[]> {
  * afterAll(() => rabbit.close());
  */
 export async function startRabbitMQ(options: RabbitMQStartOptions = {}): Promise<RabbitMQ> {
+  // A free port can be taken between freePort() and the node's listen (other tests run in
+  // parallel): a node that dies of eaddrinuse is started again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !/eaddrinuse/i.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function startOnce(options: RabbitMQStartOptions): Promise<RabbitMQ> {
   const began = performance.now();
   const count = options.nodes ?? 1;
   if (!Number.isInteger(count) || count < 1)

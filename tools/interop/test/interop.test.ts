@@ -13,7 +13,7 @@ import {
   type MQTTClientOptions,
   type PublishProperties,
 } from "@umqtt/robust";
-import { type FaultProxy, settle, startFaultProxy, turns, withTimeout } from "@umqtt/testkit";
+import { type FaultProxy, settle, startFaultProxy, withTimeout } from "@umqtt/testkit";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";

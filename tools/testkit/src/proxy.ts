@@ -2,27 +2,27 @@
  * Design: a real TCP proxy between a client under test and a broker, for fault injection.
  * It owns both sockets of every connection and can cut (dropAll), stall (blackhole), slow
  * (setDelay) or refuse them. Each direction is also decoded with @umqtt/codec into a tap, at
- * the moment the bytes reach the proxy. The tap must never affect forwarding: a decode error
+ * the moment the bytes reach the proxy, as MQTT 3.1.1 or (`protocolVersion: 5`) MQTT 5. The tap must never affect forwarding: a decode error
  * (a stream cut mid-packet) only resets that direction's decoder.
  *
  *   client ──up──▶ [tap][blackhole? drop][delay queue] ──▶ broker
  *   client ◀─down── [delay queue][blackhole? drop][tap] ◀── broker
  */
 import net from "node:net";
-import { Decoder, type Packet } from "@umqtt/codec";
+import { Decoder, type Packet, type Packet5 } from "@umqtt/codec";
 import { TimeoutError } from "./deferred.ts";
 
 /** Direction of a packet: "up" is client → broker, "down" is broker → client. */
 export type TapDirection = "up" | "down";
 
-/** One decoded packet seen by the proxy. */
-export interface TapRecord {
+/** One decoded packet seen by the proxy (`Packet5` records when started with `protocolVersion: 5`). */
+export interface TapRecord<P extends Packet | Packet5 = Packet> {
   /** Connection serial, 1-based, in accept order. */
   conn: number;
   /** Date.now() when the bytes reached the proxy. */
   at: number;
   dir: TapDirection;
-  packet: Packet;
+  packet: P;
   /** True when blackhole() swallowed it: the other side never got it. */
   dropped: boolean;
 }
@@ -35,10 +35,15 @@ export interface FaultProxyOptions {
   host?: string;
   /** Decode and record packets (default true); false for long benchmarks. */
   tap?: boolean;
+  /** The version the tap decodes (default 4); the proxy never guesses it from the bytes. */
+  protocolVersion?: 4 | 5;
 }
 
+/** What the tap records for a protocol version. */
+export type TapPacket<V extends 4 | 5> = V extends 5 ? Packet5 : Packet;
+
 /** A running fault-injection proxy. */
-export interface FaultProxy {
+export interface FaultProxy<P extends Packet | Packet5 = Packet> {
   readonly host: string;
   readonly port: number;
   /** mqtt://host:port */
@@ -54,13 +59,13 @@ export interface FaultProxy {
   /** While on, new connections are accepted and reset at once (broker down). */
   refuse(on: boolean): void;
   /** Client → broker packets. */
-  readonly tap: TapRecord[];
+  readonly tap: TapRecord<P>[];
   /** Broker → client packets. */
-  readonly brokerTap: TapRecord[];
+  readonly brokerTap: TapRecord<P>[];
   /** Calls fn for every tapped packet; returns an unsubscribe function. */
-  onPacket(fn: (rec: TapRecord, dir: TapDirection) => void): () => void;
+  onPacket(fn: (rec: TapRecord<P>, dir: TapDirection) => void): () => void;
   /** First record (already tapped, in arrival order, or arriving later) matching pred. */
-  waitForPacket(pred: (rec: TapRecord) => boolean, timeoutMs?: number): Promise<TapRecord>;
+  waitForPacket(pred: (rec: TapRecord<P>) => boolean, timeoutMs?: number): Promise<TapRecord<P>>;
   /** Destroys all connections and stops listening. */
   close(): Promise<void>;
 }
@@ -77,7 +82,7 @@ function reset(socket: net.Socket): void {
 
 /** One direction of one connection: tap, blackhole, ordered delay, write. */
 class Pipe {
-  private decoder = new Decoder();
+  private decoder: Decoder<4 | 5>;
   private queue: { due: number; chunk: Buffer }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private ending = false;
@@ -87,7 +92,9 @@ class Pipe {
     private readonly conn: number,
     private readonly dir: TapDirection,
     private readonly dst: net.Socket,
-  ) {}
+  ) {
+    this.decoder = proxy.newDecoder();
+  }
 
   push(chunk: Buffer): void {
     const at = Date.now();
@@ -105,11 +112,11 @@ class Pipe {
   }
 
   private decode(chunk: Buffer, at: number, dropped: boolean): void {
-    let packets: Packet[];
+    let packets: (Packet | Packet5)[];
     try {
       packets = this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     } catch {
-      this.decoder = new Decoder();
+      this.decoder = this.proxy.newDecoder();
       return;
     }
     for (const packet of packets) {
@@ -151,17 +158,17 @@ class Pipe {
   }
 }
 
-class TcpFaultProxy implements FaultProxy {
+class TcpFaultProxy implements FaultProxy<Packet | Packet5> {
   host: string;
   port = 0;
   blackholed = false;
   delay = 0;
   refusing = false;
   readonly tapping: boolean;
-  readonly tap: TapRecord[] = [];
-  readonly brokerTap: TapRecord[] = [];
-  private all: TapRecord[] = [];
-  private listeners = new Set<(rec: TapRecord, dir: TapDirection) => void>();
+  readonly tap: TapRecord<Packet | Packet5>[] = [];
+  readonly brokerTap: TapRecord<Packet | Packet5>[] = [];
+  private all: TapRecord<Packet | Packet5>[] = [];
+  private listeners = new Set<(rec: TapRecord<Packet | Packet5>, dir: TapDirection) => void>();
   private pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   private serial = 0;
   private server: net.Server;
@@ -174,6 +181,10 @@ class TcpFaultProxy implements FaultProxy {
 
   get url(): string {
     return `mqtt://${this.host}:${this.port}`;
+  }
+
+  newDecoder(): Decoder<4 | 5> {
+    return new Decoder({ protocolVersion: this.options.protocolVersion ?? 4 });
   }
 
   async listen(): Promise<void> {
@@ -223,7 +234,7 @@ class TcpFaultProxy implements FaultProxy {
     upstream.once("close", onClose(client, down));
   }
 
-  record(rec: TapRecord): void {
+  record(rec: TapRecord<Packet | Packet5>): void {
     (rec.dir === "up" ? this.tap : this.brokerTap).push(rec);
     this.all.push(rec);
     for (const fn of [...this.listeners]) fn(rec, rec.dir);
@@ -252,12 +263,15 @@ class TcpFaultProxy implements FaultProxy {
     this.refusing = on;
   }
 
-  onPacket(fn: (rec: TapRecord, dir: TapDirection) => void): () => void {
+  onPacket(fn: (rec: TapRecord<Packet | Packet5>, dir: TapDirection) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
 
-  waitForPacket(pred: (rec: TapRecord) => boolean, timeoutMs = 5000): Promise<TapRecord> {
+  waitForPacket(
+    pred: (rec: TapRecord<Packet | Packet5>) => boolean,
+    timeoutMs = 5000,
+  ): Promise<TapRecord<Packet | Packet5>> {
     const found = this.all.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -283,8 +297,11 @@ class TcpFaultProxy implements FaultProxy {
 }
 
 /** Starts a TCP fault-injection proxy in front of `target` on 127.0.0.1. */
-export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+export async function startFaultProxy<V extends 4 | 5 = 4>(
+  options: FaultProxyOptions & { protocolVersion?: V },
+): Promise<FaultProxy<TapPacket<V>>> {
   const proxy = new TcpFaultProxy(options);
   await proxy.listen();
-  return proxy;
+  // The records are of the version the options chose.
+  return proxy as unknown as FaultProxy<TapPacket<V>>;
 }

@@ -22,6 +22,7 @@ import {
   type QoS,
   MQTTClient as RobustClient,
   type MQTTClientOptions as RobustOptions,
+  type SubscribeOptions,
 } from "@umqtt/robust";
 import { type Handler, HandlerTable } from "./handlers.js";
 import { tlsOptions } from "./tls.js";
@@ -102,7 +103,7 @@ export class MQTTClient extends RobustClient {
    * client.setCallback(onMessage);
    * await client.subscribe("logs/#", 0);
    */
-  override subscribe(topic: string, qos?: QoS): Promise<number>;
+  override subscribe(topic: string, qos?: QoS, options?: SubscribeOptions): Promise<number>;
   /**
    * Subscribes to a topic filter (wildcards allowed) and runs `handler([topic, msg])` for
    * every message whose topic it matches. Resolves to the granted QoS. Subscribing the same
@@ -113,20 +114,26 @@ export class MQTTClient extends RobustClient {
    *   console.log(new TextDecoder().decode(topic), new TextDecoder().decode(msg));
    * }, 1);
    */
-  override subscribe(topic: string, handler: Handler, qos?: QoS): Promise<number>;
+  override subscribe(
+    topic: string,
+    handler: Handler,
+    qos?: QoS,
+    options?: SubscribeOptions,
+  ): Promise<number>;
   override async subscribe(
     topic: string,
     handlerOrQos?: Handler | QoS | null,
-    qos?: QoS,
+    qos?: QoS | SubscribeOptions,
+    options?: SubscribeOptions,
   ): Promise<number> {
     if (typeof handlerOrQos === "function") {
       const q = qos ?? 0;
       checkSubscribe(topic, q);
       // Active from the moment the SUBSCRIBE goes out: a broker may deliver (retained)
       // messages before or together with the SUBACK [MQTT-3.8.4], and none may be lost.
-      const entry = this.#handlers.set(topic, handlerOrQos);
+      const entry = this.#handlers.set(topic, handlerOrQos, options?.subscriptionIdentifier);
       try {
-        const granted = await super.subscribe(topic, q);
+        const granted = await super.subscribe(topic, q as QoS, options);
         this.#handlers.confirm(entry);
         return granted;
       } catch (err) {
@@ -135,8 +142,10 @@ export class MQTTClient extends RobustClient {
       }
     }
     let q: unknown = qos ?? 0;
+    // The base form subscribe(topic, qos, options): the options come third.
+    const baseOptions = typeof qos === "object" && qos !== null ? qos : undefined;
     if (typeof handlerOrQos === "number") {
-      if (qos !== undefined) {
+      if (qos !== undefined && !baseOptions) {
         fail(
           "subscribe(handler)",
           `must be a function, got ${describe(handlerOrQos)} (QoS given twice?)`,
@@ -153,7 +162,7 @@ export class MQTTClient extends RobustClient {
         `no handler for ${JSON.stringify(topic)} and no setCallback() callback, so nothing could receive its messages; use subscribe(topic, handler, qos)`,
       );
     }
-    return super.subscribe(topic, q as QoS);
+    return super.subscribe(topic, q as QoS, baseOptions);
   }
 
   /**
@@ -185,7 +194,7 @@ export class MQTTClient extends RobustClient {
    * acknowledged.
    */
   #route(topic: Uint8Array, msg: Uint8Array, info: MessageInfo): void | Promise<void> {
-    const matched = this.#handlers.match(topic);
+    const matched = this.#handlers.match(topic, info.properties?.subscriptionIdentifier);
     if (matched.length === 0) return this.#fallback?.(topic, msg, info);
     return runAll(matched, topic, msg);
   }

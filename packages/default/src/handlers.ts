@@ -18,6 +18,8 @@ export interface HandlerEntry {
   /** The filter's UTF-8 bytes, encoded once: received topics are bytes, matched byte-wise. */
   readonly bytes: Uint8Array;
   readonly handler: Handler;
+  /** (MQTT 5) Its subscription identifier, when it was subscribed with one. */
+  readonly id: number | undefined;
   /** Until its SUBACK: whether the broker took it. A refused one is never restored. */
   state: "pending" | "confirmed" | "refused";
   /** The registration it replaced, kept until this one is confirmed (to restore on refusal). */
@@ -46,11 +48,12 @@ export class HandlerTable {
    * @example
    * const entry = table.set("a/#", onA);
    */
-  set(filter: string, handler: Handler): HandlerEntry {
+  set(filter: string, handler: Handler, id?: number): HandlerEntry {
     const entry: HandlerEntry = {
       filter,
       bytes: UTF8.encode(filter),
       handler,
+      id,
       state: "pending",
       previous: this.entries.get(filter),
     };
@@ -127,9 +130,18 @@ export class HandlerTable {
    * registration order. Filters starting with a wildcard do not match `$` topics.
    * @example
    * for (const handler of table.match(topic)) await handler([topic, msg]);
+   * table.match(topic, info.properties?.subscriptionIdentifier); // by subscription id first
    */
-  match(topic: Uint8Array | string): Handler[] {
+  match(topic: Uint8Array | string, ids?: number | number[]): Handler[] {
     const found: Handler[] = [];
+    // (MQTT 5) A message that names the subscriptions it matched goes to those handlers only.
+    if (ids !== undefined) {
+      const named = typeof ids === "number" ? [ids] : ids;
+      for (const entry of this.entries.values()) {
+        if (entry.id !== undefined && named.includes(entry.id)) found.push(entry.handler);
+      }
+      if (found.length > 0) return found;
+    }
     for (const entry of this.entries.values()) {
       if (topicMatches(entry.bytes, topic)) found.push(entry.handler);
     }

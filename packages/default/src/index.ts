@@ -2,9 +2,12 @@ export type {
   Message,
   MessageCallback,
   MessageInfo,
+  PublishProperties,
   QoS,
+  SubscribeOptions,
   Transport,
   TransportFactory,
+  UserProperties,
 } from "@umqtt/robust";
 export {
   ConnectionError,

@@ -166,3 +166,19 @@ describe("HandlerTable", () => {
     expect(t.has("b")).toBe(false);
   });
 });
+
+describe("routing by subscription identifier (MQTT 5)", () => {
+  it("a message naming subscription identifiers goes to those handlers only; without, by topic", () => {
+    const table = new HandlerTable();
+    const byId = (): void => {};
+    const byTopic = (): void => {};
+    table.set("a/#", byId, 7);
+    table.set("a/+", byTopic);
+    const topic = new TextEncoder().encode("a/b");
+    expect(table.match(topic, 7)).toEqual([byId]);
+    expect(table.match(topic, [3, 7])).toEqual([byId]);
+    expect(table.match(topic)).toEqual([byId, byTopic]);
+    // an identifier no handler has: fall back to the topic
+    expect(table.match(topic, 99)).toEqual([byId, byTopic]);
+  });
+});

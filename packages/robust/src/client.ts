@@ -24,8 +24,10 @@ import {
   type Message,
   MQTTException,
   MqttClientError,
+  type PublishProperties,
   type QoS,
   MQTTClient as SimpleClient,
+  type SubscribeOptions,
 } from "@umqtt/simple";
 import { backoffDelay } from "./backoff.js";
 import { type MQTTClientOptions, OPTION_KEYS, settingsOf } from "./options.js";
@@ -252,6 +254,7 @@ export class MQTTClient extends SimpleClient {
     msg: string | Uint8Array,
     retain = false,
     qos: QoS = 0,
+    properties?: PublishProperties,
   ): Promise<void> {
     for (;;) {
       if (!this.isConnected()) {
@@ -260,7 +263,7 @@ export class MQTTClient extends SimpleClient {
         await this.#park(qos);
       }
       try {
-        return await super.publish(topic, msg, retain, qos);
+        return await super.publish(topic, msg, retain, qos, properties);
       } catch (err) {
         if (!this.#retryable(err)) throw this.#unretried(err);
       }
@@ -273,15 +276,19 @@ export class MQTTClient extends SimpleClient {
    * @example
    * await client.subscribe("cmd/#", 1);
    */
-  override async subscribe(topic: string, qos: QoS = 0): Promise<number> {
+  override async subscribe(
+    topic: string,
+    qos: QoS = 0,
+    options?: SubscribeOptions,
+  ): Promise<number> {
     checkSubscribe(topic, qos);
     const call = this.#subscriptions.begin(topic);
     for (;;) {
       await this.#whenConnected("subscribe()");
       try {
-        const granted = await super.subscribe(topic, qos);
+        const granted = await super.subscribe(topic, qos, options);
         // Remembered for renewal unless unsubscribe() (or a newer subscribe) came meanwhile.
-        this.#subscriptions.granted(topic, qos, call);
+        this.#subscriptions.granted(topic, qos, call, options);
         return granted;
       } catch (err) {
         if (!this.#retryable(err)) {
@@ -386,7 +393,7 @@ export class MQTTClient extends SimpleClient {
   #up(sessionPresent: boolean): void {
     this.#subscriptions.renew(
       sessionPresent,
-      (topic, qos) => super.subscribe(topic, qos),
+      (topic, qos, options) => super.subscribe(topic, qos, options),
       (topic, err) => this.#upper.subscriptionRefused?.(topic, err),
       (err) => this.log(true, err),
     );
@@ -403,7 +410,9 @@ export class MQTTClient extends SimpleClient {
     if (!isRetryable(err)) this.#fail(err);
     // Once per lost connection, whoever was waiting (a failed attempt: reconnect() logs it).
     if (s.connects === 0) this.log(false, err);
-    if (isConnectionError(err)) this.#ensureReconnecting();
+    // A server's refusal to have us (session taken over, not authorized) is not redialled;
+    // an inbox overflow is, after failing what waited.
+    if (err.code === ErrorCode.INBOX_OVERFLOW || isRetryable(err)) this.#ensureReconnecting();
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -470,7 +479,12 @@ function serverRotation(options: MQTTClientOptions): ServerRotation | undefined 
   return new ServerRotation(parseServers(options.servers, ssl, port), options);
 }
 
-/** Failures a new connection can cure: network errors and CONNACK 3 (server unavailable). */
+/**
+ * Failures a new connection can cure: network errors, CONNACK 3 (server unavailable) and the
+ * MQTT 5 CONNACK reasons that say "later" or "elsewhere" (unavailable, busy, quota, use another
+ * server, moved, connection rate).
+ */
+const LATER = [3, 0x88, 0x89, 0x97, 0x9c, 0x9d, 0x9f];
 function curable(err: unknown): boolean {
-  return isRetryable(err) || (err instanceof MQTTException && err.code === 3);
+  return isRetryable(err) || (err instanceof MQTTException && LATER.includes(err.code));
 }

@@ -1,10 +1,16 @@
 export type {
+  ConnackProperties,
+  ConnectProperties,
   Message,
   MessageCallback,
   MessageInfo,
+  PublishProperties,
   QoS,
+  SubscribeOptions,
   Transport,
   TransportFactory,
+  UserProperties,
+  WillProperties,
 } from "@umqtt/simple";
 // The layer contract, passed on for @umqtt/default (applications do not need these).
 export {
@@ -24,6 +30,7 @@ export {
   MQTTException,
   MqttClientError,
   mustBe,
+  ServerDisconnectError,
   topicMatches,
   validateTopicFilter,
 } from "@umqtt/simple";

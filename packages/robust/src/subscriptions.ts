@@ -5,10 +5,10 @@
  * not confirmed (the connection dropped first) is tried again on the next connection, even if
  * that one has a session. Pure state: the renewal itself is the caller's `subscribe`.
  */
-import { MQTTException, type QoS } from "@umqtt/simple";
+import { MQTTException, type QoS, type SubscribeOptions } from "@umqtt/simple";
 
 export class Subscriptions {
-  readonly #active = new Map<string, QoS>();
+  readonly #active = new Map<string, [QoS, SubscribeOptions | undefined]>();
   /** The latest subscribe() per filter: a token an unsubscribe() or a newer subscribe() replaces. */
   readonly #calls = new Map<string, object>();
   #unconfirmed = false;
@@ -21,8 +21,8 @@ export class Subscriptions {
   }
 
   /** Its SUBACK granted it: remembered for renewal unless superseded meanwhile. */
-  granted(filter: string, qos: QoS, call: object): void {
-    if (this.#calls.get(filter) === call) this.#active.set(filter, qos);
+  granted(filter: string, qos: QoS, call: object, options?: SubscribeOptions): void {
+    if (this.#calls.get(filter) === call) this.#active.set(filter, [qos, options]);
   }
 
   /** It failed for good: forgotten unless a newer call replaced it. */
@@ -43,14 +43,14 @@ export class Subscriptions {
    */
   renew(
     sessionPresent: boolean,
-    subscribe: (filter: string, qos: QoS) => Promise<number>,
+    subscribe: (filter: string, qos: QoS, options?: SubscribeOptions) => Promise<number>,
     onRefused: (filter: string, err: MQTTException) => void,
     onError: (err: unknown) => void,
   ): void {
     if ((sessionPresent && !this.#unconfirmed) || this.#active.size === 0) return;
     this.#unconfirmed = true;
-    const renewals = [...this.#active].map(([filter, qos]) =>
-      subscribe(filter, qos).catch((err: unknown) => {
+    const renewals = [...this.#active].map(([filter, [qos, options]]) =>
+      subscribe(filter, qos, options).catch((err: unknown) => {
         if (err instanceof MQTTException) {
           this.#active.delete(filter);
           onRefused(filter, err);

@@ -9,26 +9,33 @@
  * Upper layers (robust, default) extend it only through the {@link Layer} given to the
  * constructor: it is told when a session starts and ends, and says what survives.
  */
-import { DISCONNECT, encode, encodePublish, type Packet, type QoS } from "@umqtt/codec";
-import { Connection, type ConnectionHandlers, deadLink } from "./connection.js";
-import { Delivery, type Message, type MessageCallback } from "./delivery.js";
-import { dial, superseded } from "./dial.js";
 import {
-  ConnectionError,
-  ErrorCode,
-  isConnectionError,
-  isRetryable,
-  MQTTException,
-  MqttClientError,
-  notConnected,
-} from "./errors.js";
+  type ConnackProperties,
+  encode,
+  encodePublish,
+  encodePublishV5,
+  type PublishProperties,
+  type QoS,
+  type WillProperties,
+} from "@umqtt/codec";
+import { Delivery, type Message, type MessageCallback } from "./delivery.js";
+import { ConnectionError, MQTTException, notConnected } from "./errors.js";
 import { Inbox } from "./inbox.js";
 import type { Layer } from "./layer.js";
+import { Link } from "./link.js";
+import {
+  checkPacketSize,
+  checkPublishAllowed,
+  checkPublishProperties,
+  needsV5,
+  type SubscribeOptions,
+  subscribe5,
+  TopicAliases,
+} from "./mqtt5.js";
 import { type MQTTClientOptions, option, type Settings, settingsOf } from "./options.js";
 import { serverTransport } from "./server-transport.js";
 import { parseServer } from "./server-url.js";
-import { protocolError, RequestKind, Session } from "./session.js";
-import type { TransportFactory } from "./transport.js";
+import { RequestKind, Session } from "./session.js";
 import {
   checkBoolean,
   checkBytes,
@@ -43,7 +50,6 @@ import {
   fail,
   mustBe,
 } from "./validate.js";
-import { Waiters } from "./waiters.js";
 
 export type { Message, MessageCallback, MessageInfo } from "./delivery.js";
 export type { MQTTClientOptions } from "./options.js";
@@ -70,19 +76,18 @@ export class MQTTClient {
   readonly #layer: Layer;
   readonly #session: Session;
   readonly #delivery: Delivery;
-  readonly #transportFactory: TransportFactory;
+  readonly #link: Link;
   #will:
-    | { topic: string | Uint8Array; payload: string | Uint8Array; qos: QoS; retain: boolean }
+    | {
+        topic: string | Uint8Array;
+        payload: string | Uint8Array;
+        qos: QoS;
+        retain: boolean;
+        properties?: WillProperties;
+      }
     | undefined;
-  #conn: Connection | undefined;
-  /** Counts connect() calls: events of a superseded connection are ignored. */
-  #generation = 0;
-  #connack: { resolve(sessionPresent: boolean): void; reject(err: Error): void } | undefined;
-  readonly #pings = new Waiters();
-  /** The connect() under way: disconnect() aborts it. */
-  #attempt: AbortController | undefined;
-  /** Why the last connection ended (cleared by the next CONNACK). */
-  #lastClose: MqttClientError | undefined;
+  #connackProperties: ConnackProperties | undefined;
+  readonly #aliases = new TopicAliases();
 
   /**
    * @param clientId client identifier (may be empty with a clean session: the broker assigns one).
@@ -116,13 +121,21 @@ export class MQTTClient {
     this.#layer = layer;
     const inbox = new Inbox(s.maxQueuedMessages, s.maxQueuedBytes);
     this.#session = new Session(s.maxInflight, inbox);
-    this.#delivery = new Delivery(this.#session, {
-      connection: () => this.#conn,
-      pending: () => this.#session.size + this.#pings.length,
-      takesMessages: (hasCallback) => layer.takesMessages?.(hasCallback) ?? hasCallback,
-      lastClose: () => this.#lastClose,
+    this.#session.aliasMax = s.properties?.topicAliasMaximum ?? 0;
+    const link = new Link({
+      session: this.#session,
+      layer,
+      settings: s,
+      transport: s.transport ?? serverTransport(target, options),
+      accepted: (props) => this.#accepted(props),
     });
-    this.#transportFactory = s.transport ?? serverTransport(target, options);
+    this.#link = link;
+    this.#delivery = link.delivery = new Delivery(this.#session, {
+      connection: () => link.conn,
+      pending: () => this.#session.size + link.pings.length,
+      takesMessages: (hasCallback) => layer.takesMessages?.(hasCallback) ?? hasCallback,
+      lastClose: () => link.lastClose,
+    });
     layer.attach?.({ fail: (err) => this.#session.fail(err) });
   }
 
@@ -147,12 +160,14 @@ export class MQTTClient {
     msg: string | Uint8Array,
     retain = false,
     qos: QoS = 0,
+    properties?: WillProperties,
   ): void {
     checkTopic(topic, "setLastWill(topic)");
     checkString(msg, "setLastWill(msg)", true);
     checkBoolean(retain, "setLastWill(retain)");
     checkInteger(qos, "setLastWill(qos)", 0, 2);
-    this.#will = { topic, payload: msg, qos, retain };
+    needsV5(properties, "setLastWill(properties)", this.#v5);
+    this.#will = { topic, payload: msg, qos, retain, ...(properties ? { properties } : {}) };
   }
 
   /**
@@ -171,45 +186,22 @@ export class MQTTClient {
     if (this.clientId === "" && !cleanSession) {
       fail("connect(cleanSession)", "an empty client id needs cleanSession = true [MQTT-3.1.3-7]");
     }
-    const packet = encode({
-      type: "connect",
-      clientId: this.clientId,
-      cleanSession,
-      keepalive: this.keepalive,
-      ...this.#settings.credentials,
-      ...(this.#will ? { will: this.#will } : {}),
-    });
-    this.#conn?.close(superseded());
-    const generation = ++this.#generation;
-    const abort = new AbortController();
-    this.#attempt = abort;
-    try {
-      return await dial(
-        abort,
-        ms,
-        (signal) =>
-          Connection.open(
-            this.#transportFactory,
-            this.#handlersFor(generation),
-            { maxPacketSize: this.#settings.maxPacketSize, keepalive: this.keepalive * 1000 },
-            signal,
-          ),
-        (conn) => {
-          if (generation !== this.#generation) {
-            conn.close(superseded());
-            throw conn.closedBy;
-          }
-          this.#conn = conn;
-          const accepted = new Promise<boolean>((resolve, reject) => {
-            this.#connack = { resolve, reject };
-          });
-          conn.send(packet);
-          return accepted;
+    const { protocolVersion, properties, keepalive } = this.#settings;
+    const packet = codecRule("connect(): the CONNECT (options.properties, setLastWill)", () =>
+      encode(
+        {
+          type: "connect",
+          clientId: this.clientId,
+          cleanSession,
+          keepalive,
+          ...this.#settings.credentials,
+          ...(this.#will ? { will: this.#will } : {}),
+          ...(properties ? { properties } : {}),
         },
-      );
-    } finally {
-      if (this.#attempt === abort) this.#attempt = undefined;
-    }
+        protocolVersion,
+      ),
+    );
+    return this.#link.open(packet, ms);
   }
 
   /**
@@ -220,18 +212,7 @@ export class MQTTClient {
    * await client.disconnect();
    */
   async disconnect(): Promise<void> {
-    const closed = new MqttClientError(ErrorCode.CLIENT_CLOSED, "disconnect() closed the client");
-    const conn = this.#conn;
-    if (conn?.open) {
-      if (this.#session.online) conn.send(DISCONNECT);
-      // Graceful: DISCONNECT is flushed before the socket ends, so the broker discards the will.
-      conn.close(closed, true);
-    } else {
-      // No connection to report it (dropped, or still opening): the client is closed all the same.
-      this.#onClose(closed);
-    }
-    // A connect() under way rejects with it too.
-    this.#attempt?.abort(closed);
+    this.#link.close();
   }
 
   /**
@@ -241,18 +222,9 @@ export class MQTTClient {
    * await client.ping();
    */
   async ping(): Promise<void> {
-    const conn = this.#requireConnection("ping()");
-    const wait = this.keepalive > 0 ? this.keepalive * 1000 : this.#settings.connectTimeout;
-    const timer = setTimeout(() => conn.close(deadLink(wait)), wait);
-    timer.unref?.();
-    const answered = this.#pings.wait();
-    conn.ping();
-    this.#delivery.relieve();
-    try {
-      await answered;
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.#link.ping(
+      this.keepalive > 0 ? this.keepalive * 1000 : this.#settings.connectTimeout,
+    );
   }
 
   /**
@@ -268,18 +240,31 @@ export class MQTTClient {
     msg: string | Uint8Array,
     retain = false,
     qos: QoS = 0,
+    properties?: PublishProperties,
   ): Promise<void> {
     checkBytes(topic, "publish(topic)");
     checkBytes(msg, "publish(msg)");
     checkBoolean(retain, "publish(retain)");
     checkQos(qos, "publish(qos)");
+    const v5 = this.#v5;
+    if (properties !== undefined) {
+      needsV5(properties, "publish(properties)", v5);
+      checkPublishProperties(properties);
+    }
+    const caps = this.#connackProperties;
+    if (v5) checkPublishAllowed(caps, retain, qos);
     // A QoS > 0 frame carries a placeholder id until it gets its window slot.
+    const pid = qos ? 1 : undefined;
     const frame = codecRule("publish(topic, msg)", () =>
-      encodePublish(topic, msg, qos, retain, false, qos ? 1 : undefined),
+      v5
+        ? encodePublishV5(topic, msg, qos, retain, false, pid, properties)
+        : encodePublish(topic, msg, qos, retain, false, pid),
     );
-    const conn = this.#requireConnection("publish()");
+    if (v5) checkPacketSize(caps, frame.length);
+    const conn = this.#link.requireConnection("publish()");
     if (qos === 0) {
-      const queued = conn.enqueue(frame, true);
+      const wire = v5 ? this.#aliases.wire(frame, topic, msg, qos, retain, properties) : frame;
+      const queued = conn.enqueue(wire, true);
       if (queued) await queued;
       return;
     }
@@ -289,9 +274,12 @@ export class MQTTClient {
     // Lost while waiting for the slot: robust keeps it for the next connection.
     if (!session.online && !this.#layer.keepPublishes) {
       session.releaseSlot();
-      throw notConnected("publish()", this.#lastClose);
+      throw notConnected("publish()", this.#link.lastClose);
     }
-    await this.#request(RequestKind.PUBLISH, session.allocate(), frame, qos, true);
+    // An alias belongs to the connection the PUBLISH is written on now; re-sends use `frame`.
+    const wire =
+      v5 && session.online ? this.#aliases.wire(frame, topic, msg, qos, retain, properties) : frame;
+    await this.#request(RequestKind.PUBLISH, session.allocate(), frame, qos, true, wire);
   }
 
   /**
@@ -300,12 +288,23 @@ export class MQTTClient {
    * @example
    * const granted = await client.subscribe("sensors/+/temp", 1);
    */
-  async subscribe(topic: string, qos: QoS = 0): Promise<number> {
+  async subscribe(topic: string, qos: QoS = 0, options?: SubscribeOptions): Promise<number> {
     checkSubscribe(topic, qos);
-    this.#requireConnection("subscribe()");
+    const v5 = this.#v5;
+    needsV5(options, "subscribe(options)", v5);
+    const subscription = v5
+      ? subscribe5(0, topic, qos, options, this.#connackProperties)
+      : undefined;
+    this.#link.requireConnection("subscribe()");
     const pid = this.#session.allocate();
     const packet = codecRule("subscribe(topic)", () =>
-      encode({ type: "subscribe", packetId: pid, subscriptions: [{ topicFilter: topic, qos }] }),
+      subscription
+        ? encode({ ...subscription, packetId: pid }, 5)
+        : encode({
+            type: "subscribe",
+            packetId: pid,
+            subscriptions: [{ topicFilter: topic, qos }],
+          }),
     );
     return this.#request(RequestKind.SUBSCRIBE, pid, packet, 1, false);
   }
@@ -318,10 +317,13 @@ export class MQTTClient {
    */
   async unsubscribe(topic: string): Promise<void> {
     checkFilter(topic, "unsubscribe(topic)");
-    this.#requireConnection("unsubscribe()");
+    this.#link.requireConnection("unsubscribe()");
     const pid = this.#session.allocate();
     const packet = codecRule("unsubscribe(topic)", () =>
-      encode({ type: "unsubscribe", packetId: pid, topicFilters: [topic] }),
+      encode(
+        { type: "unsubscribe", packetId: pid, topicFilters: [topic] },
+        this.#settings.protocolVersion,
+      ),
     );
     await this.#request(RequestKind.UNSUBSCRIBE, pid, packet, 1, false);
   }
@@ -369,7 +371,35 @@ export class MQTTClient {
     return this.#session.online;
   }
 
+  /**
+   * (MQTT 5) The properties of the last accepted CONNACK: what the server allows (Receive
+   * Maximum, Maximum Packet Size, Topic Alias Maximum, …); undefined before it or on 3.1.1.
+   * @example
+   * if (client.connackProperties?.retainAvailable === false) console.log("no retained messages");
+   */
+  get connackProperties(): ConnackProperties | undefined {
+    return this.#connackProperties;
+  }
+
+  get #v5(): boolean {
+    return this.#settings.protocolVersion === 5;
+  }
+
   // ---- internals -------------------------------------------------------------------------
+
+  /** (MQTT 5) What an accepted CONNACK sets: window, aliases, keepalive, client id. */
+  #accepted(props: ConnackProperties | undefined): number {
+    const s = this.#settings;
+    this.#connackProperties = props;
+    this.#session.window = Math.min(s.maxInflight, props?.receiveMaximum ?? s.maxInflight);
+    this.#aliases.reset(props?.topicAliasMaximum ?? 0);
+    const self = this as { keepalive: number; clientId: string };
+    self.keepalive = props?.serverKeepAlive ?? s.keepalive;
+    if (props?.assignedClientIdentifier !== undefined) {
+      self.clientId = props.assignedClientIdentifier;
+    }
+    return self.keepalive;
+  }
 
   #request(
     kind: RequestKind,
@@ -377,78 +407,14 @@ export class MQTTClient {
     frame: Uint8Array,
     n: number,
     ordered: boolean,
+    wire = frame,
   ): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      const now = this.#session.request(kind, pid, frame, n, { resolve, reject });
+      const now = this.#session.request(kind, pid, frame, n, { resolve, reject }, wire);
       // Publishes keep their order behind a write backlog; other requests never wait.
-      if (now && this.#conn) ordered ? this.#conn.enqueue(now, false) : this.#conn.send(now);
+      const conn = this.#link.conn;
+      if (now && conn) ordered ? conn.enqueue(now, false) : conn.send(now);
       this.#delivery.relieve();
     });
-  }
-
-  /** The connection's handlers, built apart from connect() so its closures hold only `generation`. */
-  #handlersFor(generation: number): ConnectionHandlers {
-    return {
-      packet: (p) => this.#onPacket(p),
-      close: (err) => generation === this.#generation && this.#onClose(err),
-      // A keepalive probe of a paused reader; not past the inbox's hard cap (memory first).
-      canProbe: () => !this.#session.inbox.overflowing,
-    };
-  }
-
-  #requireConnection(where: string): Connection {
-    if (!this.#session.online || !this.#conn) throw notConnected(where, this.#lastClose);
-    return this.#conn;
-  }
-
-  #onPacket(packet: Packet): void {
-    const conn = this.#conn!;
-    if (packet.type === "connack") return this.#onConnack(packet.returnCode, packet.sessionPresent);
-    let reply: Uint8Array | undefined;
-    try {
-      reply = this.#session.handle(packet);
-    } catch (err) {
-      if (!isConnectionError(err)) throw err;
-      return conn.close(err);
-    }
-    if (reply) conn.send(reply);
-    if (packet.type === "pingresp") this.#pings.resolveNext();
-    else if (packet.type === "publish") this.#delivery.arrived();
-    this.#delivery.relieve();
-  }
-
-  #onConnack(returnCode: number, sessionPresent: boolean): void {
-    const waiter = this.#connack;
-    const conn = this.#conn!;
-    if (!waiter) {
-      return conn.close(protocolError("unexpected CONNACK on an open connection [MQTT-3.1.0-2]"));
-    }
-    this.#connack = undefined;
-    if (returnCode !== 0) {
-      const refusal = new MQTTException(returnCode);
-      conn.close(
-        new ConnectionError(ErrorCode.CONNECTION_CLOSED, refusal.message, { cause: refusal }),
-      );
-      return waiter.reject(refusal);
-    }
-    this.#lastClose = undefined;
-    conn.startKeepalive();
-    const resend = this.#session.connected(sessionPresent);
-    this.#layer.up?.(sessionPresent);
-    for (const frame of resend) conn.send(frame);
-    waiter.resolve(sessionPresent);
-  }
-
-  /** The connection ended, or disconnect() closed a client whose connection was already gone. */
-  #onClose(err: MqttClientError): void {
-    this.#lastClose = err;
-    const connack = this.#connack;
-    this.#connack = undefined;
-    connack?.reject(err);
-    this.#pings.rejectAll(err);
-    this.#delivery.closed(err);
-    // Only a failure that a reconnect may cure leaves the publishes to the next connection.
-    this.#session.disconnected(err, !!this.#layer.keepPublishes && isRetryable(err));
-    this.#layer.down?.(err);
   }
 }

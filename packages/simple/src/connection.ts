@@ -8,7 +8,7 @@
  * When the transport says "full", ordered data (publishes) waits in a backlog until `drain`,
  * which bounds memory and slows the publisher down to the network's pace.
  */
-import { Decoder, type Packet, PINGREQ } from "@umqtt/codec";
+import { Decoder, type Packet, type Packet5, PINGREQ } from "@umqtt/codec";
 import { ConnectionError, ErrorCode, MqttClientError } from "./errors.js";
 import { Keepalive, type KeepaliveHooks } from "./keepalive.js";
 import { macrotask } from "./macrotask.js";
@@ -17,7 +17,7 @@ import type { Transport, TransportEvents, TransportFactory } from "./transport.j
 const FLUSH_AT = 64 * 1024;
 
 export interface ConnectionHandlers {
-  packet(packet: Packet): void;
+  packet(packet: Packet | Packet5): void;
   close(err: MqttClientError): void;
   /** Whether a paused reader may read again to look for a PINGRESP (not past a memory cap). */
   canProbe(): boolean;
@@ -25,19 +25,21 @@ export interface ConnectionHandlers {
 
 export interface ConnectionOptions {
   maxPacketSize?: number;
+  /** 4 (MQTT 3.1.1, default) or 5. */
+  protocolVersion?: 4 | 5;
   /** Keepalive in milliseconds; 0 turns it off. */
   keepalive: number;
 }
 
 export class Connection implements TransportEvents, KeepaliveHooks {
   #transport: Transport | undefined;
-  readonly #decoder: Decoder;
+  readonly #decoder: Decoder<4 | 5>;
   #out: Uint8Array[] = [];
   #outBytes = 0;
   #scheduled = false;
   #backlog: Backlogged[] = [];
   #full = false;
-  readonly #keepalive: Keepalive;
+  #keepalive: Keepalive;
   #pausedByOwner = false;
   /** Set once the connection is over; the reason every later operation gets. */
   closedBy: MqttClientError | undefined;
@@ -46,7 +48,10 @@ export class Connection implements TransportEvents, KeepaliveHooks {
 
   private constructor(handlers: ConnectionHandlers, options: ConnectionOptions) {
     this.#handlers = handlers;
-    this.#decoder = new Decoder({ maxPacketSize: options.maxPacketSize });
+    this.#decoder = new Decoder({
+      maxPacketSize: options.maxPacketSize,
+      protocolVersion: options.protocolVersion ?? 4,
+    });
     // The connection is its keepalive's hooks and its transport's events: no closures.
     this.#keepalive = new Keepalive(options.keepalive, this);
   }
@@ -120,7 +125,9 @@ export class Connection implements TransportEvents, KeepaliveHooks {
   }
 
   /** Starts keepalive (after CONNACK: before it, the connect timeout guards the link). */
-  startKeepalive(): void {
+  startKeepalive(ms?: number): void {
+    // A server keepalive (MQTT 5 CONNACK) replaces the one asked for.
+    if (ms !== undefined) this.#keepalive = new Keepalive(ms, this);
     this.#keepalive.start();
   }
 
@@ -223,7 +230,7 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     // Data while paused: this transport cannot pause (a browser WebSocket).
     const unpausable = this.#pausedByOwner;
     this.#keepalive.received();
-    let packets: Packet[];
+    let packets: (Packet | Packet5)[];
     try {
       packets = this.#decoder.push(chunk);
     } catch (err) {

@@ -7,7 +7,7 @@
  * dispatched to the callback (the no-deadlock pump), or, with nothing to take them, read on up
  * to the hard cap, past which the connection closes with ERR_INBOX_OVERFLOW.
  */
-import type { QoS } from "@umqtt/codec";
+import type { PublishProperties, QoS } from "@umqtt/codec";
 import type { Connection } from "./connection.js";
 import { ConnectionError, ErrorCode, MqttClientError, notConnected } from "./errors.js";
 import type { Incoming } from "./inbox.js";
@@ -20,6 +20,8 @@ export interface MessageInfo {
   qos: QoS;
   retain: boolean;
   dup: boolean;
+  /** (MQTT 5) The PUBLISH's properties, when it had any (a topic alias already resolved). */
+  properties?: PublishProperties;
 }
 
 /** A delivered message, as yielded by {@link MQTTClient.messages}. */
@@ -108,8 +110,10 @@ export class Delivery {
         this.#serialize(async (): Promise<IteratorResult<Message>> => {
           settle();
           taken = await this.#take();
-          const { topic, payload, qos, retain, dup } = taken;
-          return { done: false, value: { topic, payload, qos, retain, dup } };
+          const { topic, payload, qos, retain, dup, properties } = taken;
+          const value: Message = { topic, payload, qos, retain, dup };
+          if (properties) value.properties = properties;
+          return { done: false, value };
         }).catch(endWhenClosed),
       return: async (): Promise<IteratorResult<Message>> => {
         settle();
@@ -217,11 +221,9 @@ export class Delivery {
     const cb = this.callback!;
     this.#dispatching++;
     try {
-      const result = cb(message.topic, message.payload, {
-        qos: message.qos,
-        retain: message.retain,
-        dup: message.dup,
-      });
+      const info: MessageInfo = { qos: message.qos, retain: message.retain, dup: message.dup };
+      if (message.properties) info.properties = message.properties;
+      const result = cb(message.topic, message.payload, info);
       if (result && typeof (result as Promise<void>).then === "function") await result;
     } finally {
       this.#dispatching--;

@@ -33,6 +33,8 @@ export interface ErrorCodes {
   readonly OFFLINE_QUEUE_FULL: "ERR_OFFLINE_QUEUE_FULL";
   /** (robust) Reconnecting gave up (attempt limit reached): pending work is failed. */
   readonly RECONNECT_FAILED: "ERR_RECONNECT_FAILED";
+  /** (MQTT 5) The server closed the connection with a DISCONNECT; see its `reasonCode`. */
+  readonly SERVER_DISCONNECT: "ERR_SERVER_DISCONNECT";
 }
 
 /** The code names, in table order; each code is "ERR_" + its name. */
@@ -48,6 +50,7 @@ const NAMES = [
   "NO_CALLBACK",
   "OFFLINE_QUEUE_FULL",
   "RECONNECT_FAILED",
+  "SERVER_DISCONNECT",
 ] as const;
 
 // Compile-time check that NAMES and ErrorCodes list the same names.
@@ -110,10 +113,58 @@ export class ConnectionError extends MqttClientError {
  */
 export class MQTTException extends Error {
   declare readonly code: number;
-  constructor(code: number, message?: string) {
+  /** (MQTT 5) The server's Reason String, when it sent one. */
+  declare readonly reasonString?: string;
+  constructor(code: number, message?: string, reasonString?: string) {
     super(message ?? describeRefusal(code));
     (this as { code: number }).code = code;
+    if (reasonString !== undefined) (this as { reasonString?: string }).reasonString = reasonString;
     this.name = "MQTTException";
+  }
+}
+
+/**
+ * (MQTT 5) A refusal carried by a reason code ≥ 0x80: `what` names the packet it came in.
+ * @example
+ * throw refusal(0x87, "SUBACK", "not allowed"); // MQTTException 135: … SUBACK 0x87 …
+ */
+export function refusal(
+  code: number,
+  what: string,
+  reasonString?: string,
+  name?: string,
+): MQTTException {
+  const hex = `0x${code.toString(16).padStart(2, "0")}`;
+  return new MQTTException(
+    code,
+    `MQTTException ${code}: the broker refused (${what} ${hex}${name ? `: ${name}` : ""})${reasonString ? `: ${reasonString}` : ""}`,
+    reasonString,
+  );
+}
+
+/** DISCONNECT reason codes after which reconnecting makes sense (the rest: a reconnect repeats it). */
+const PASSING = [0x00, 0x04, 0x80, 0x89, 0x8b, 0x8d, 0x97, 0x98, 0x9c, 0x9d, 0x9f];
+
+/**
+ * (MQTT 5) The server ended the connection with a DISCONNECT: `reasonCode` says why (0x8E
+ * session taken over, 0x8B server shutting down, …). Retryable only for reasons a new
+ * connection may cure.
+ */
+export class ServerDisconnectError extends ConnectionError {
+  override name = "ServerDisconnectError";
+  declare readonly reasonCode: number;
+  declare readonly reasonString?: string;
+  constructor(reasonCode: number, reasonString?: string, name?: string) {
+    super(
+      ErrorCode.SERVER_DISCONNECT,
+      `the server disconnected (DISCONNECT 0x${reasonCode.toString(16).padStart(2, "0")}${name ? `: ${name}` : ""})${reasonString ? `: ${reasonString}` : ""}`,
+    );
+    (this as { reasonCode: number }).reasonCode = reasonCode;
+    if (reasonString !== undefined) (this as { reasonString?: string }).reasonString = reasonString;
+  }
+
+  override get retryable(): boolean {
+    return PASSING.includes(this.reasonCode);
   }
 }
 

@@ -4,7 +4,7 @@
  * decides to pause the socket (soft limit) or to close the connection (hard cap).
  */
 
-import type { QoS } from "@umqtt/codec";
+import type { PublishProperties, QoS } from "@umqtt/codec";
 
 /** A received PUBLISH as it waits in the inbox. */
 export interface Incoming {
@@ -18,6 +18,8 @@ export interface Incoming {
   readonly pid: number;
   /** The connection it arrived on (a session epoch): a PUBACK is only sent on that one. */
   readonly epoch: number;
+  /** (MQTT 5) Its properties, topic alias resolved away. */
+  readonly properties?: PublishProperties;
 }
 
 // Per-message bookkeeping cost counted on top of topic and payload bytes.

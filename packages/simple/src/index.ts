@@ -1,4 +1,11 @@
-export type { QoS } from "@umqtt/codec";
+export type {
+  ConnackProperties,
+  ConnectProperties,
+  PublishProperties,
+  QoS,
+  UserProperties,
+  WillProperties,
+} from "@umqtt/codec";
 export { topicMatches, validateTopicFilter } from "@umqtt/codec";
 export { MQTTClient } from "./client.js";
 export type { Message, MessageCallback, MessageInfo } from "./delivery.js";
@@ -11,10 +18,12 @@ export {
   MQTTException,
   MqttClientError,
   notConnected,
+  ServerDisconnectError,
 } from "./errors.js";
 // The layer contract (ARCHITECTURE.md): how @umqtt/robust and @umqtt/default extend this
 // client. Applications do not need these.
 export type { Core, Layer } from "./layer.js";
+export type { SubscribeOptions } from "./mqtt5.js";
 export type { MQTTClientOptions } from "./options.js";
 export { checkOptionKeys } from "./options.js";
 export { serverTransport, type TransportChoice } from "./server-transport.js";

@@ -4,7 +4,7 @@
  * an option nobody knows (a misspelt `keepAlive`) is refused with the list of known ones.
  */
 import type { SecureContext, ConnectionOptions as TlsConnectionOptions } from "node:tls";
-import { MAX_REMAINING_LENGTH } from "@umqtt/codec";
+import { type ConnectProperties, MAX_REMAINING_LENGTH } from "@umqtt/codec";
 import type { TransportFactory } from "./transport.js";
 import { checkBytes, checkDuration, checkInteger, fail, mustBe } from "./validate.js";
 import type { WebSocketConstructor } from "./websocket.js";
@@ -39,6 +39,10 @@ export interface MQTTClientOptions {
    * With it, `ssl`/`sslParams` go to its constructor's third argument (the `ws` package's).
    */
   webSocket?: WebSocketConstructor;
+  /** 4 (MQTT 3.1.1, the default) or 5 (MQTT 5.0). */
+  protocolVersion?: 4 | 5;
+  /** (MQTT 5) CONNECT properties: sessionExpiryInterval, receiveMaximum, topicAliasMaximum, … */
+  properties?: ConnectProperties;
   /** Opens the byte stream instead of TCP/TLS (in-memory tests, a custom transport, …). */
   transport?: TransportFactory;
 }
@@ -56,6 +60,8 @@ export interface Settings {
   /** The CONNECT credentials: present only with a non-empty user name, as umqtt. */
   credentials: { username?: string; password?: string | Uint8Array };
   transport: TransportFactory | undefined;
+  protocolVersion: 4 | 5;
+  properties: ConnectProperties | undefined;
 }
 
 /** The largest packet MQTT can frame: a 5-byte fixed header and the longest remaining length. */
@@ -84,10 +90,15 @@ const INTEGER_OPTIONS: [name: IntegerOption, fallback: number, min: number, max:
 ];
 
 /** Options that, when given, only need the right `typeof`: the type and the rule's wording. */
-const TYPED_OPTIONS: [name: "user" | "sslParams" | "transport", type: string, what: string][] = [
+const TYPED_OPTIONS: [
+  name: "user" | "sslParams" | "transport" | "properties",
+  type: string,
+  what: string,
+][] = [
   ["user", "string", "a string"],
   ["sslParams", "object", "an object of tls.connect options"],
   ["transport", "function", "a transport factory function"],
+  ["properties", "object", "an object of MQTT 5 CONNECT properties"],
 ];
 
 /** Every option this layer reads. */
@@ -98,6 +109,7 @@ export const OPTION_KEYS: readonly string[] = [
   "ssl",
   "connectTimeout",
   "webSocket",
+  "protocolVersion",
 ];
 
 /**
@@ -144,8 +156,17 @@ export function settingsOf(options: unknown, layerKeys: readonly string[]): Sett
     checkBytes(o.password, option("password"));
     if (!o.user) fail(option("password"), "a password needs a user name [MQTT-3.1.2-22]");
   }
+  const protocolVersion = o.protocolVersion ?? 4;
+  if (protocolVersion !== 4 && protocolVersion !== 5) {
+    mustBe(option("protocolVersion"), "4 (MQTT 3.1.1) or 5 (MQTT 5.0)", protocolVersion);
+  }
+  if (o.properties !== undefined && protocolVersion !== 5) {
+    fail(option("properties"), "MQTT 5 properties need protocolVersion: 5");
+  }
   return {
     ...n,
+    protocolVersion,
+    properties: o.properties,
     connectTimeout:
       o.connectTimeout === undefined
         ? 30_000

@@ -11,8 +11,16 @@
  * Inbound QoS 2: a pid is remembered from its PUBLISH until its PUBREL, so a re-sent PUBLISH is
  * never delivered twice; the PUBREC goes out once the application took the message.
  */
-import { encodeAck, type Packet, type QoS, setDup, setPacketId } from "@umqtt/codec";
-import { ConnectionError, ErrorCode, MQTTException } from "./errors.js";
+import {
+  encodeAck,
+  type Packet,
+  type Packet5,
+  type QoS,
+  reasonName,
+  setDup,
+  setPacketId,
+} from "@umqtt/codec";
+import { ConnectionError, ErrorCode, MQTTException, refusal } from "./errors.js";
 import type { Inbox, Incoming } from "./inbox.js";
 import { Waiters } from "./waiters.js";
 
@@ -59,6 +67,10 @@ export class Session {
   epoch = 0;
   /** Between an accepted CONNACK and the end of that connection. */
   online = false;
+  /** (MQTT 5) The Topic Alias Maximum this client announced: aliases the broker may use. */
+  aliasMax = 0;
+  /** (MQTT 5) The broker's topic aliases on this connection: alias → topic. */
+  readonly #aliases = new Map<number, Uint8Array>();
 
   /**
    * @param window QoS 1 and 2 publishes awaiting their acknowledgement at once (`maxInflight`).
@@ -124,8 +136,14 @@ export class Session {
     frame: Uint8Array,
     n: number,
     settle: Settle,
+    wire = frame,
   ): Uint8Array | undefined {
-    if (kind === RequestKind.PUBLISH) setPacketId(frame, pid);
+    // `wire` is what goes out now (a PUBLISH using a topic alias of this connection); `frame`
+    // is kept for re-sending on another connection.
+    if (kind === RequestKind.PUBLISH) {
+      setPacketId(frame, pid);
+      if (wire !== frame) setPacketId(wire, pid);
+    }
     const stage = this.online ? SENT : UNSENT;
     this.#requests.set(pid, {
       kind,
@@ -135,7 +153,7 @@ export class Session {
       resolve: settle.resolve,
       reject: settle.reject,
     });
-    return stage === SENT ? frame : undefined;
+    return stage === SENT ? wire : undefined;
   }
 
   /**
@@ -143,7 +161,7 @@ export class Session {
    * answer, if any; a received PUBLISH goes to the inbox. Throws a {@link ConnectionError}
    * (`ERR_PROTOCOL`) when the packet breaks the protocol: the connection must then close.
    */
-  handle(packet: Packet): Uint8Array | undefined {
+  handle(packet: Packet | Packet5): Uint8Array | undefined {
     // [MQTT-3.2.0-1] the broker's first packet is the CONNACK
     if (!this.online)
       return violation(`${packet.type.toUpperCase()} before CONNACK [MQTT-3.2.0-1]`);
@@ -153,9 +171,14 @@ export class Session {
       case "publish":
         return this.#publish(packet);
       case "puback":
-        this.#complete(packet.packetId, 1)?.resolve(0);
+        settleAck(this.#complete(packet.packetId, 1), packet);
         return undefined;
       case "pubrec":
+        // [MQTT-4.3.3-4] a refusing PUBREC ends the flow: no PUBREL, the id is free again
+        if (failed(packet)) {
+          settleAck(this.#complete(packet.packetId, 2), packet);
+          return undefined;
+        }
         return this.#pubrec(packet.packetId);
       case "pubcomp":
         if (this.#expect(packet.packetId, RequestKind.PUBLISH, 2)?.stage === SENT) {
@@ -170,21 +193,25 @@ export class Session {
       case "suback": {
         const request = this.#expect(packet.packetId, RequestKind.SUBSCRIBE);
         if (!request) return undefined;
-        if (packet.returnCodes.length !== request.n) {
+        const codes = "returnCodes" in packet ? packet.returnCodes : packet.reasonCodes;
+        if (codes.length !== request.n) {
           return violation(
-            `SUBACK with ${packet.returnCodes.length} return codes for a SUBSCRIBE of ${request.n} filters [MQTT-3.8.4-5]`,
+            `SUBACK with ${codes.length} return codes for a SUBSCRIBE of ${request.n} filters [MQTT-3.8.4-5]`,
           );
         }
         this.#requests.delete(packet.packetId);
-        const code = packet.returnCodes[0]!;
-        code === 0x80 ? request.reject(new MQTTException(0x80)) : request.resolve(code);
+        const code = codes[0]!;
+        if (code < 0x80) request.resolve(code);
+        else if ("returnCodes" in packet) request.reject(new MQTTException(0x80));
+        else request.reject(rejection(packet, code));
         return undefined;
       }
       case "unsuback": {
         const request = this.#expect(packet.packetId, RequestKind.UNSUBSCRIBE);
         if (!request) return undefined;
         this.#requests.delete(packet.packetId);
-        request.resolve(0);
+        const code = "reasonCodes" in packet ? packet.reasonCodes[0]! : 0;
+        code < 0x80 ? request.resolve(0) : request.reject(rejection(packet, code));
         return undefined;
       }
       default:
@@ -219,6 +246,7 @@ export class Session {
   connected(sessionPresent: boolean): Uint8Array[] {
     this.epoch++;
     this.online = true;
+    this.#aliases.clear();
     if (!sessionPresent) this.#received.clear();
     const out: Uint8Array[] = [];
     for (const [pid, request] of this.#requests) {
@@ -249,9 +277,21 @@ export class Session {
     this.#slots.rejectAll(err);
   }
 
-  #publish(packet: Extract<Packet, { type: "publish" }>): Uint8Array | undefined {
+  #publish(packet: Extract<Packet | Packet5, { type: "publish" }>): Uint8Array | undefined {
     const { qos } = packet;
     const pid = packet.packetId ?? 0;
+    let topic = packet.topic;
+    let properties = "properties" in packet ? packet.properties : undefined;
+    const alias = properties?.topicAlias;
+    if (alias !== undefined) {
+      // [MQTT-3.3.2-9/10] only aliases this client allowed; an empty topic names a known one
+      if (alias > this.aliasMax)
+        return violation(`topic alias ${alias} over our maximum ${this.aliasMax}`);
+      if (topic.length > 0) this.#aliases.set(alias, topic);
+      else topic = this.#aliases.get(alias) ?? violation(`unknown topic alias ${alias}`);
+      const { topicAlias: _, ...rest } = properties!;
+      properties = Object.keys(rest).length > 0 ? rest : undefined;
+    }
     if (qos === 2) {
       const seen = this.#received.get(pid);
       // A re-sent PUBLISH for a pid awaiting its PUBREL is not delivered again; if its PUBREC
@@ -261,13 +301,14 @@ export class Session {
     }
     const message: Incoming = {
       first: 0x30 | (packet.dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0),
-      topic: packet.topic,
+      topic,
       payload: packet.payload,
       qos,
       retain: packet.retain,
       dup: packet.dup,
       pid,
       epoch: this.epoch,
+      ...(properties ? { properties } : {}),
     };
     if (qos === 2) this.#received.set(pid, message);
     this.inbox.push(message);
@@ -310,6 +351,30 @@ export class Session {
       request.reject(err);
     }
   }
+}
+
+/** (MQTT 5) Whether an acknowledgement carries a failure reason code (≥ 0x80). */
+function failed(packet: Packet | Packet5): boolean {
+  return ((packet as { reasonCode?: number }).reasonCode ?? 0) >= 0x80;
+}
+
+/** Settles a completed publish from its acknowledgement: a failure reason code rejects it. */
+function settleAck(request: Request | undefined, packet: Packet | Packet5): void {
+  if (!request) return;
+  if (failed(packet))
+    request.reject(rejection(packet, (packet as { reasonCode: number }).reasonCode));
+  else request.resolve(0);
+}
+
+/** An MQTTException for a reason code ≥ 0x80 in `packet`. */
+function rejection(packet: Packet | Packet5, code: number): MQTTException {
+  const props = (packet as { properties?: { reasonString?: string } }).properties;
+  return refusal(
+    code,
+    packet.type.toUpperCase(),
+    props?.reasonString,
+    reasonName(code, packet.type),
+  );
 }
 
 /** The error of a protocol violation by the broker: the connection must close. */

@@ -155,7 +155,7 @@ describe("refused constructor arguments", () => {
   );
 
   test("an unknown option is refused, naming it and listing the known ones", () => {
-    for (const key of ["keepAlive", "protocolVersion", "reconnectDelay"]) {
+    for (const key of ["keepAlive", "clean", "reconnectDelay"]) {
       let err: unknown;
       try {
         new MQTTClient("cid", "h", { [key]: 1 } as MQTTClientOptions);

@@ -1,4 +1,4 @@
-import type { Packet } from "@umqtt/codec";
+import type { Packet, Packet5 } from "@umqtt/codec";
 import {
   concat,
   fromHex,
@@ -16,7 +16,7 @@ import { ConnectionError, ErrorCode, type MqttClientError } from "../src/errors.
 
 async function open(options: { maxPacketSize?: number } = {}) {
   const server = new MemoryServer();
-  const packets: Packet[] = [];
+  const packets: (Packet | Packet5)[] = [];
   const closes: MqttClientError[] = [];
   const owner = { canProbe: true };
   const next = server.nextConnection();

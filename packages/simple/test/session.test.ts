@@ -418,6 +418,19 @@ describe("a new connection", () => {
     expect(decoded(session.handle({ type: "pubrec", packetId: 2 }))?.type).toBe("pubrel");
   });
 
+  test("a PUBLISH written with a topic alias is re-sent from its full frame on the next connection", () => {
+    const session = online();
+    const full = encodePublish("long/topic", "m", 1, false, false, 1);
+    const aliased = encodePublish("a", "m", 1, false, false, 1); // stands in for the alias form
+    const now = session.request(RequestKind.PUBLISH, 4, full, 1, tracked(), aliased);
+    expect(now).toBe(aliased);
+    expect(decoded(now)).toMatchObject({ packetId: 4 });
+    session.disconnected(new Error("drop"), true);
+    const [again] = session.connected(true).map((frame) => decode(frame));
+    expect(again).toMatchObject({ packetId: 4, dup: true });
+    expect(new TextDecoder().decode((again as { topic: Uint8Array }).topic)).toBe("long/topic");
+  });
+
   test("a publish recorded while offline is written after the CONNACK without DUP", () => {
     const session = new Session(10, inbox());
     expect(session.request(RequestKind.PUBLISH, 1, publishFrame(1), 1, tracked())).toBeUndefined();

@@ -38,6 +38,10 @@ export interface DynsecOptions {
   dir: string;
   /** Subscribe patterns refused for every client but the admin (`subscribePattern`, deny). */
   denySubscribe?: string[];
+  /** Topics whose PUBLISH is refused (`publishClientSend`, deny: PUBACK/PUBREC 0x87). */
+  denyPublish?: string[];
+  /** Unsubscribe patterns refused (`unsubscribePattern`, deny: UNSUBACK 0x87). */
+  denyUnsubscribe?: string[];
 }
 
 /** What to pass to startMosquitto and the credentials it knows. */
@@ -83,12 +87,11 @@ export function dynsecConfig(options: DynsecOptions): Dynsec {
   json.clients.push({ ...adminEntry, username: user.username, roles: [{ rolename: "tested" }] });
   json.roles.push({
     rolename: "tested",
-    acls: (options.denySubscribe ?? []).map((topic) => ({
-      acltype: "subscribePattern",
-      topic,
-      allow: false,
-      priority: 10,
-    })),
+    acls: [
+      ...(options.denySubscribe ?? []).map((topic) => ["subscribePattern", topic]),
+      ...(options.denyPublish ?? []).map((topic) => ["publishClientSend", topic]),
+      ...(options.denyUnsubscribe ?? []).map((topic) => ["unsubscribePattern", topic]),
+    ].map(([acltype, topic]) => ({ acltype, topic, allow: false, priority: 10 })),
   });
   json.groups = [
     ...(json.groups ?? []),

@@ -2,12 +2,14 @@
  * MQTT 5 against a real mosquitto 2.0.11 (aedes has no MQTT 5), with MQTT.js 5 (`protocolVersion:
  * 5`) as the other peer in both directions: properties end to end, request/response, message
  * expiry, topic aliases and Receive Maximum on the wire (a fault proxy whose tap decodes MQTT 5),
- * a refused subscription's reason code, server DISCONNECTs, and what the CONNACK sets.
+ * reason codes of refused SUBSCRIBE, PUBLISH, UNSUBSCRIBE and CONNECT, server DISCONNECTs, what
+ * the CONNACK sets, the subscription options and a will with properties.
  *
  * mosquitto facts these tests rely on (measured with 2.0.11): its CONNACK always carries Topic
  * Alias Maximum (`max_topic_alias`, default 10) and Receive Maximum (`max_inflight_messages`,
  * default 20); `acl_file` never refuses a SUBSCRIBE (it grants and filters deliveries), so the
- * refusal uses the dynamic security plugin; a session takeover closes the old connection
+ * refusals use the dynamic security plugin (which answers a wrong password with 0x87, not 0x86);
+ * overlapping subscriptions get one copy each, with its own Subscription Identifier; a session takeover closes the old connection
  * without the DISCONNECT 0x8E of [MQTT-3.1.4-3], so the server DISCONNECT comes from the
  * plugin's `disableClient` (0x98, Administrative action).
  */
@@ -515,5 +517,157 @@ describeMosquitto("MQTT 5 against mosquitto 2.0.11 and MQTT.js", () => {
     await c.ping();
     expect(proxy.tap.slice(before).map((r) => r.packet.type)).toEqual(["pingreq"]);
     await c.publish(topic, new Uint8Array(1000), false, 0);
+  });
+});
+
+describeMosquitto("MQTT 5 reason codes, subscription options, will", () => {
+  let shared: Promise<{ b: Mosquitto; sec: ReturnType<typeof dynsecConfig> }> | undefined;
+  const secured = () => {
+    shared ??= (async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "umqtt-dynsec-"));
+      dirs.add(dir);
+      const sec = dynsecConfig({
+        dir,
+        denySubscribe: ["denied/#"],
+        denyPublish: ["nopub/#"],
+        denyUnsubscribe: ["keep/#"],
+      });
+      return { b: await mosquitto(sec.extraConfig), sec };
+    })();
+    return shared;
+  };
+
+  test("a refused PUBLISH rejects with MQTTException 0x87: QoS 1 (PUBACK) and QoS 2 (PUBREC); the client stays usable", async () => {
+    const { b } = await secured();
+    const c = client(b, uid("nopub"));
+    const rx = receiver(c);
+    await c.connect(true);
+    for (const qos of [1, 2] as const) {
+      const refused = c.publish(`nopub/${qos}`, "x", false, qos);
+      await expect(refused).rejects.toBeInstanceOf(MQTTException);
+      await expect(refused).rejects.toMatchObject({ code: 0x87 });
+    }
+    const t = uid("pub-ok");
+    await c.subscribe(t, 1);
+    await c.publish(t, "fine", false, 2);
+    expect(text((await rx.next()).payload)).toBe("fine");
+  });
+
+  test("a refused UNSUBSCRIBE rejects with MQTTException 0x87 and the subscription stays", async () => {
+    const { b } = await secured();
+    const c = client(b, uid("keep"));
+    const rx = receiver(c);
+    await c.connect(true);
+    const t = `keep/${uid("k")}`;
+    await c.subscribe(t, 1);
+    const refused = c.unsubscribe(t);
+    await expect(refused).rejects.toBeInstanceOf(MQTTException);
+    await expect(refused).rejects.toMatchObject({ code: 0x87 });
+    await c.publish(t, "still subscribed", false, 1);
+    expect(text((await rx.next()).payload)).toBe("still subscribed");
+  });
+
+  test("a refused CONNECT (wrong password) rejects with MQTTException and the CONNACK's reason code", async () => {
+    const { b, sec } = await secured();
+    const proxy = await proxyTo(b);
+    const c = client(proxy, uid("badpw"), { user: sec.user.username, password: "wrong" });
+    const refused = c.connect(true);
+    await expect(refused).rejects.toBeInstanceOf(MQTTException);
+    const connack = proxy.brokerTap.find((r) => r.packet.type === "connack")?.packet;
+    // mosquitto's dynamic security answers 0x87 Not authorized, not 0x86 Bad User Name or Password.
+    expect(connack?.type === "connack" && connack.reasonCode).toBe(0x87);
+    await expect(refused).rejects.toMatchObject({ code: 0x87 });
+    expect(c.isConnected()).toBe(false);
+  });
+
+  test("noLocal: our own publishes do not come back; retainAsPublished keeps RETAIN on live messages", async () => {
+    const b = await mosquitto();
+    const base = uid("opts");
+    const c = client(b, uid("nl"));
+    const rx = receiver(c);
+    await c.connect(true);
+    await c.subscribe(`${base}/nl`, 1, { noLocal: true });
+    await c.subscribe(`${base}/rap`, 1, { retainAsPublished: true });
+    await c.subscribe(`${base}/plain`, 1);
+    await c.publish(`${base}/nl`, "own", false, 1);
+    const them = await mqttjs(b);
+    await them.publishAsync(`${base}/nl`, "theirs", { qos: 1 });
+    const m1 = await rx.next();
+    expect(text(m1.payload)).toBe("theirs");
+    await them.publishAsync(`${base}/rap`, "kept", { qos: 1, retain: true });
+    const m2 = await rx.next();
+    expect([text(m2.payload), m2.retain]).toEqual(["kept", true]);
+    await them.publishAsync(`${base}/plain`, "cleared", { qos: 1, retain: true });
+    const m3 = await rx.next();
+    expect([text(m3.payload), m3.retain]).toEqual(["cleared", false]);
+  });
+
+  test("retainHandling 1 sends retained messages on a new subscription only, 2 never", async () => {
+    const b = await mosquitto();
+    const base = uid("rh");
+    const them = await mqttjs(b);
+    await them.publishAsync(`${base}/one`, "r1", { qos: 1, retain: true });
+    await them.publishAsync(`${base}/two`, "r2", { qos: 1, retain: true });
+    const c = client(b, uid("rh"));
+    const rx = receiver(c);
+    await c.connect(true);
+    await c.subscribe(`${base}/two`, 1, { retainHandling: 2 });
+    await c.subscribe(`${base}/one`, 1, { retainHandling: 1 });
+    expect(text((await rx.next()).payload)).toBe("r1");
+    await c.subscribe(`${base}/one`, 1, { retainHandling: 1 }); // exists: nothing sent
+    await c.publish(`${base}/one`, "marker", false, 1);
+    const m = await rx.next();
+    expect([text(m.payload), m.retain]).toEqual(["marker", false]);
+  });
+
+  test("subscription identifiers: a message matching two subscriptions arrives once per subscription, each with its identifier", async () => {
+    const b = await mosquitto();
+    const base = uid("sid");
+    const c = client(b, uid("sid"));
+    const rx = receiver(c);
+    await c.connect(true);
+    await c.subscribe(`${base}/#`, 1, { subscriptionIdentifier: 7 });
+    await c.subscribe(`${base}/a`, 1, { subscriptionIdentifier: 300 });
+    const them = await mqttjs(b);
+    await them.publishAsync(`${base}/a`, "both", { qos: 1 });
+    await them.publishAsync(`${base}/b`, "one", { qos: 1 });
+    await c.publish(`${base}/marker`, "marker", false, 1);
+    const got: [string, number[]][] = [];
+    for (;;) {
+      const m = await rx.next();
+      const id = m.properties?.subscriptionIdentifier;
+      const ids = id === undefined ? [] : Array.isArray(id) ? id : [id];
+      got.push([text(m.payload), [...ids].sort((x, y) => x - y)]);
+      if (got.at(-1)?.[0] === "marker") break;
+    }
+    // mosquitto 2.0.11 sends one copy per matching subscription, each with its own identifier
+    // ([MQTT-3.3.4-5]; one copy with both would be [MQTT-3.3.4-4]).
+    const copies = got.map(([payload, ids]) => `${payload} ${ids.join(",")}`);
+    expect(copies.slice(0, -1).sort()).toEqual(["both 300", "both 7", "one 7"]);
+    expect(copies.at(-1)).toBe("marker 7");
+  });
+
+  test("the will's properties reach MQTT.js when our connection is lost", async () => {
+    const b = await mosquitto();
+    const proxy = await proxyTo(b);
+    const topic = uid("will");
+    const them = await mqttjs(b);
+    await them.subscribeAsync(topic, { qos: 1 });
+    const c = client(proxy, uid("will"));
+    c.setLastWill(topic, "gone", false, 1, {
+      contentType: "text/plain",
+      userProperties: { reason: "lost", n: ["1", "2"] },
+      messageExpiryInterval: 30,
+    });
+    await c.connect(true);
+    const connect = proxy.tap.find((r) => r.packet.type === "connect")?.packet;
+    expect(connect?.type === "connect" && connect.will?.properties?.contentType).toBe("text/plain");
+    const will = nextMqttjs(them);
+    proxy.dropAll();
+    const m = await will;
+    expect(m.payload.toString()).toBe("gone");
+    expect(m.properties?.contentType).toBe("text/plain");
+    expect(m.properties?.userProperties).toEqual({ reason: "lost", n: ["1", "2"] });
+    expect(m.properties?.messageExpiryInterval).toBeLessThanOrEqual(30);
   });
 });

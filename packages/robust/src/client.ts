@@ -17,12 +17,11 @@ import {
   checkPublish,
   checkSubscribe,
   ErrorCode,
-  fail,
   isConnectionError,
   isRetryable,
   type Layer,
   type Message,
-  MQTTException,
+  type MQTTException,
   MqttClientError,
   type PublishProperties,
   type QoS,
@@ -31,9 +30,9 @@ import {
 } from "@umqtt/simple";
 import { backoffDelay } from "./backoff.js";
 import { type MQTTClientOptions, OPTION_KEYS, settingsOf } from "./options.js";
-import { formatServer, parseServers, ServerRotation } from "./servers.js";
+import { type ServerRotation, serverRotation } from "./servers.js";
 import { Subscriptions } from "./subscriptions.js";
-import { clientClosed, Supervisor } from "./supervisor.js";
+import { clientClosed, curable, Supervisor } from "./supervisor.js";
 
 /** The layer contract as robust extends it for the layer above (default). */
 export interface RobustLayer extends Layer {
@@ -124,20 +123,16 @@ export class MQTTClient extends SimpleClient {
     const generation = s.generation;
     s.connects++;
     try {
-      const rotation = this.#servers;
       const inReconnect = s.looping;
-      // With servers: one round over the list; each failed server but the last is logged.
-      const sessionPresent = rotation
-        ? await rotation.round(
-            () => super.connect(cleanSession, timeout),
-            (err) => {
-              const next = s.generation === generation && !s.closed && curable(err);
-              if (next) this.log(inReconnect, err);
-              return next;
-            },
+      const dial = () => super.connect(cleanSession, timeout);
+      // With servers: one round over the list; each server reached or failed is logged.
+      const sessionPresent = this.#servers
+        ? await this.#servers.connect(
+            dial,
+            (what) => this.log(inReconnect, what),
+            (err) => s.generation === generation && !s.closed && curable(err),
           )
-        : await super.connect(cleanSession, timeout);
-      if (rotation) this.log(inReconnect, `connected to ${formatServer(rotation.current)}`);
+        : await dial();
       if (s.generation !== generation) {
         // disconnect() ran while this connect() was settling (its CONNACK already read): the
         // client stays closed.
@@ -217,17 +212,7 @@ export class MQTTClient extends SimpleClient {
    * class FixedDelay extends MQTTClient { override delay() { return new Promise<void>((r) => setTimeout(r, 2000)); } }
    */
   delay(attempt: number): Promise<void> {
-    const s = this.#supervisor;
-    const ms = backoffDelay(attempt, this.#baseDelay, this.#maxDelay);
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        if (s.cancelDelay === done) s.cancelDelay = undefined;
-        resolve();
-      }
-      s.cancelDelay = done;
-    });
+    return this.#supervisor.sleep(backoffDelay(attempt, this.#baseDelay, this.#maxDelay));
   }
 
   /**
@@ -361,30 +346,10 @@ export class MQTTClient extends SimpleClient {
    * for await (const m of client.messages()) await handle(m);
    */
   override messages(): AsyncIterableIterator<Message> {
-    const inner = super.messages();
-    const s = this.#supervisor;
-    const iterator: AsyncIterableIterator<Message> = {
-      [Symbol.asyncIterator]: () => iterator,
-      next: async () => {
-        for (;;) {
-          try {
-            return await inner.next();
-          } catch (err) {
-            if (s.closed) return { done: true, value: undefined };
-            if (!this.#retryable(err)) throw this.#unretried(err);
-            try {
-              await this.#whenConnected("messages()");
-            } catch (closed) {
-              // disconnect() while waiting for the reconnect ends the iteration.
-              if (s.closed) return { done: true, value: undefined };
-              throw closed;
-            }
-          }
-        }
-      },
-      return: () => inner.return!(),
-    };
-    return iterator;
+    return this.#supervisor.carryOn(super.messages(), (err) => {
+      if (!this.#retryable(err)) throw this.#unretried(err);
+      return this.#whenConnected("messages()");
+    });
   }
 
   // ---- the layer contract ------------------------------------------------------------------
@@ -466,25 +431,4 @@ export class MQTTClient extends SimpleClient {
     this.#core.fail(err);
     this.#supervisor.fail(err);
   }
-}
-
-/** The servers option parsed, or undefined without it. */
-function serverRotation(options: MQTTClientOptions): ServerRotation | undefined {
-  if (options?.servers === undefined) return undefined;
-  if (options.transport !== undefined) {
-    fail("MQTTClient(options.servers)", "cannot be combined with options.transport");
-  }
-  const ssl = options.ssl !== undefined && options.ssl !== false;
-  const port = typeof options.port === "number" ? options.port : 0;
-  return new ServerRotation(parseServers(options.servers, ssl, port), options);
-}
-
-/**
- * Failures a new connection can cure: network errors, CONNACK 3 (server unavailable) and the
- * MQTT 5 CONNACK reasons that say "later" or "elsewhere" (unavailable, busy, quota, use another
- * server, moved, connection rate).
- */
-const LATER = [3, 0x88, 0x89, 0x97, 0x9c, 0x9d, 0x9f];
-function curable(err: unknown): boolean {
-  return isRetryable(err) || (err instanceof MQTTException && LATER.includes(err.code));
 }

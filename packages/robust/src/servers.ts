@@ -15,6 +15,7 @@ import {
   serverTransport,
   type TransportFactory,
 } from "@umqtt/simple";
+import type { MQTTClientOptions as RobustOptions } from "./options.js";
 
 /** One entry of `servers`, parsed. */
 export type Server = ServerTarget;
@@ -89,6 +90,24 @@ export class ServerRotation {
   }
 
   /**
+   * `connect()` through the list: one {@link round}, logging each server that failed (when
+   * `next` lets the round go on) and the one reached, as `connected to host:port`.
+   */
+  async connect<T>(
+    attempt: () => Promise<T>,
+    log: (what: unknown) => void,
+    next: (err: unknown) => boolean,
+  ): Promise<T> {
+    const result = await this.round(attempt, (err) => {
+      const go = next(err);
+      if (go) log(err);
+      return go;
+    });
+    log(`connected to ${formatServer(this.current)}`);
+    return result;
+  }
+
+  /**
    * One round: runs `attempt` with each server selected in turn, from the one after the last
    * server connected to, until one succeeds (the next round then starts after it). A failure
    * that `next(err)` does not accept ends the round at once; `next` also reports the ones it
@@ -108,4 +127,15 @@ export class ServerRotation {
       }
     }
   }
+}
+
+/** The servers option parsed, or undefined without it. */
+export function serverRotation(options: RobustOptions): ServerRotation | undefined {
+  if (options?.servers === undefined) return undefined;
+  if (options.transport !== undefined) {
+    refuse("cannot be combined with options.transport");
+  }
+  const ssl = options.ssl !== undefined && options.ssl !== false;
+  const port = typeof options.port === "number" ? options.port : 0;
+  return new ServerRotation(parseServers(options.servers, ssl, port), options);
 }

@@ -12,7 +12,15 @@
  * "Connected" itself is the base client's fact (`isConnected()`), never copied here. Time comes
  * from an injected clock, so the young-death rule is testable without real time.
  */
-import { ErrorCode, MqttClientError, notConnected, type QoS, Waiters } from "@umqtt/simple";
+import {
+  ErrorCode,
+  isRetryable,
+  MQTTException,
+  MqttClientError,
+  notConnected,
+  type QoS,
+  Waiters,
+} from "@umqtt/simple";
 import { type OfflinePolicy, OfflineQueue } from "./offline-queue.js";
 
 /** What the supervisor is doing, as one value. */
@@ -130,6 +138,51 @@ export class Supervisor {
     });
   }
 
+  /** The backoff wait: `ms`, or less when {@link cancelDelay} ends it (a connect() came). */
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.cancelDelay === done) this.cancelDelay = undefined;
+        resolve();
+      };
+      timer = setTimeout(done, ms);
+      this.cancelDelay = done;
+    });
+  }
+
+  /**
+   * An iterator that carries on across reconnects: a failure goes to `recover` (which throws
+   * what is not retried, or waits for the next connection); it ends once the client is closed.
+   */
+  carryOn<T>(
+    inner: AsyncIterableIterator<T>,
+    recover: (err: unknown) => Promise<unknown>,
+  ): AsyncIterableIterator<T> {
+    const iterator: AsyncIterableIterator<T> = {
+      [Symbol.asyncIterator]: () => iterator,
+      next: async () => {
+        for (;;) {
+          try {
+            return await inner.next();
+          } catch (err) {
+            if (this.closed) return { done: true, value: undefined };
+            try {
+              await recover(err);
+            } catch (closed) {
+              // disconnect() while waiting for the reconnect ends the iteration.
+              if (this.closed) return { done: true, value: undefined };
+              throw closed;
+            }
+          }
+        }
+      },
+      return: () => inner.return!(),
+    };
+    return iterator;
+  }
+
   /** Rejects everything parked: queued publishes and callers waiting for a connection. */
   fail(err: Error): void {
     this.offline.rejectAll(err);
@@ -142,4 +195,14 @@ export function clientClosed(cause?: unknown): MqttClientError {
   return new MqttClientError(ErrorCode.CLIENT_CLOSED, "the client was closed by disconnect()", {
     cause,
   });
+}
+
+/**
+ * Failures a new connection can cure: network errors, CONNACK 3 (server unavailable) and the
+ * MQTT 5 CONNACK reasons that say "later" or "elsewhere" (unavailable, busy, quota, use another
+ * server, moved, connection rate).
+ */
+const LATER = [3, 0x88, 0x89, 0x97, 0x9c, 0x9d, 0x9f];
+export function curable(err: unknown): boolean {
+  return isRetryable(err) || (err instanceof MQTTException && LATER.includes(err.code));
 }

@@ -52,6 +52,10 @@ import {
 } from "./validate.js";
 
 export type { Message, MessageCallback, MessageInfo } from "./delivery.js";
+
+/** A client with no layer above it: one shared, empty contract. */
+const NO_LAYER: Layer = Object.freeze({});
+
 export type { MQTTClientOptions } from "./options.js";
 
 /**
@@ -101,7 +105,7 @@ export class MQTTClient {
     clientId: string,
     server: string,
     options: MQTTClientOptions = {},
-    layer: Layer = {},
+    layer: Layer = NO_LAYER,
   ) {
     if (typeof clientId !== "string") mustBe("MQTTClient(clientId)", "a string", clientId);
     if (typeof server !== "string" || server === "") {
@@ -130,12 +134,7 @@ export class MQTTClient {
       accepted: (props) => this.#accepted(props),
     });
     this.#link = link;
-    this.#delivery = link.delivery = new Delivery(this.#session, {
-      connection: () => link.conn,
-      pending: () => this.#session.size + link.pings.length,
-      takesMessages: (hasCallback) => layer.takesMessages?.(hasCallback) ?? hasCallback,
-      lastClose: () => link.lastClose,
-    });
+    this.#delivery = link.delivery = new Delivery(this.#session, link);
     layer.attach?.({ fail: (err) => this.#session.fail(err) });
   }
 

@@ -48,7 +48,7 @@ export interface DeliveryHost {
   /** Whether the callback would receive queued messages (a layer may answer for its router). */
   takesMessages(hasCallback: boolean): boolean;
   /** Why the last connection ended; cleared by the next accepted CONNACK. */
-  lastClose(): MqttClientError | undefined;
+  lastClosed(): MqttClientError | undefined;
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
@@ -166,7 +166,7 @@ export class Delivery {
 
   /** The error for "no connection": the disconnect() that closed the client, else not connected. */
   #closedError(where: string): MqttClientError {
-    const closed = this.#host.lastClose();
+    const closed = this.#host.lastClosed();
     return closed?.code === ErrorCode.CLIENT_CLOSED ? closed : notConnected(where, closed);
   }
 
@@ -181,7 +181,7 @@ export class Delivery {
    */
   async #serialize<T>(run: () => Promise<T>): Promise<T> {
     if (this.#locked) {
-      const closed = this.#host.lastClose();
+      const closed = this.#host.lastClosed();
       if (closed?.code === ErrorCode.CLIENT_CLOSED) throw closed;
       await this.#queue.wait();
     } else this.#locked = true;
@@ -225,6 +225,9 @@ export class Delivery {
       if (message.properties) info.properties = message.properties;
       const result = cb(message.topic, message.payload, info);
       if (result && typeof (result as Promise<void>).then === "function") await result;
+    } catch (err) {
+      this.#session.refused(message);
+      throw err;
     } finally {
       this.#dispatching--;
     }

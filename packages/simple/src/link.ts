@@ -15,7 +15,7 @@ import {
   reasonName,
 } from "@umqtt/codec";
 import { Connection, type ConnectionHandlers, deadLink } from "./connection.js";
-import type { Delivery } from "./delivery.js";
+import type { Delivery, DeliveryHost } from "./delivery.js";
 import { dial, superseded } from "./dial.js";
 import {
   ConnectionError,
@@ -44,7 +44,7 @@ export interface LinkHost {
   accepted(properties: ConnackProperties | undefined): number;
 }
 
-export class Link {
+export class Link implements DeliveryHost {
   conn: Connection | undefined;
   /** Why the last connection ended (cleared by the next CONNACK). */
   lastClose: MqttClientError | undefined;
@@ -131,6 +131,23 @@ export class Link {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  // DeliveryHost: the link is what delivery asks (no closures per client).
+  connection(): Connection | undefined {
+    return this.conn;
+  }
+
+  pending(): number {
+    return this.#host.session.size + this.pings.length;
+  }
+
+  takesMessages(hasCallback: boolean): boolean {
+    return this.#host.layer.takesMessages?.(hasCallback) ?? hasCallback;
+  }
+
+  lastClosed(): MqttClientError | undefined {
+    return this.lastClose;
   }
 
   /** The open, accepted connection, or the not-connected error naming `where`. */

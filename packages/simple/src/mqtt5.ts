@@ -157,12 +157,12 @@ export function subscribe5(
  * connection starts over (`reset`); re-sent PUBLISHes use their full topic.
  */
 export class TopicAliases {
-  readonly #aliases = new Map<string, number>();
+  #aliases: Map<string, number> | undefined;
   #max = 0;
 
   /** A new connection: the server allows `max` aliases (CONNACK Topic Alias Maximum). */
   reset(max: number): void {
-    this.#aliases.clear();
+    this.#aliases = undefined;
     this.#max = max;
   }
 
@@ -176,12 +176,13 @@ export class TopicAliases {
     properties: PublishProperties | undefined,
   ): Uint8Array {
     if (this.#max === 0 || typeof topic !== "string") return frame;
-    let alias = this.#aliases.get(topic);
+    const aliases = (this.#aliases ??= new Map());
+    let alias = aliases.get(topic);
     const known = alias !== undefined;
     if (!known) {
-      if (this.#aliases.size >= this.#max) return frame;
-      alias = this.#aliases.size + 1;
-      this.#aliases.set(topic, alias);
+      if (aliases.size >= this.#max) return frame;
+      alias = aliases.size + 1;
+      aliases.set(topic, alias);
     }
     return encodePublishV5(known ? "" : topic, msg, qos, retain, false, qos ? 1 : undefined, {
       ...properties,

@@ -25,7 +25,7 @@ export interface MQTTClientOptions {
   sslParams?: TlsConnectionOptions;
   /** Largest packet accepted from the broker, in bytes (a larger one closes the connection). */
   maxPacketSize?: number;
-  /** QoS 1 and 2 publishes awaiting their acknowledgement at once; default 32. */
+  /** QoS 1 and 2 publishes awaiting their acknowledgement at once; default 20. */
   maxInflight?: number;
   /** Time allowed for TCP/TLS connect plus CONNACK; default 30 000 ms. */
   connectTimeout?: number;
@@ -84,7 +84,9 @@ const INTEGER_OPTIONS: [name: IntegerOption, fallback: number, min: number, max:
   ["keepalive", 60, 0, 65535],
   // The default is the largest packet MQTT can frame (the decoder's own default).
   ["maxPacketSize", MAX_PACKET, 2, MAX_PACKET],
-  ["maxInflight", 32, 1, 65535],
+  // 20: mosquitto's default max_inflight_messages; past it mosquitto 2.0 drops QoS 2 publishes
+  // of an MQTT 3.1.1 client that cannot see its "quota exceeded".
+  ["maxInflight", 20, 1, 65535],
   ["maxQueuedMessages", 1000, 1, 1 << 24],
   ["maxQueuedBytes", 1 << 20, 1024, 1 << 30],
 ];

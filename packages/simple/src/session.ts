@@ -58,7 +58,8 @@ export class Session {
   /** Requests awaiting their acknowledgement, oldest first (Map order is insertion order). */
   readonly #requests = new Map<number, Request>();
   /** Inbound QoS 2 pids until their PUBREL: the message while the application has not taken it. */
-  readonly #received = new Map<number, Incoming | typeof RECEIVED>();
+  // Created on first use, as the alias map: an idle connection pays for neither.
+  #received: Map<number, Incoming | typeof RECEIVED> | undefined;
   readonly #slots = new Waiters();
   #publishes = 0;
   #lastPid = 0;
@@ -70,7 +71,7 @@ export class Session {
   /** (MQTT 5) The Topic Alias Maximum this client announced: aliases the broker may use. */
   aliasMax = 0;
   /** (MQTT 5) The broker's topic aliases on this connection: alias → topic. */
-  readonly #aliases = new Map<number, Uint8Array>();
+  #aliases: Map<number, Uint8Array> | undefined;
 
   /**
    * @param window QoS 1 and 2 publishes awaiting their acknowledgement at once (`maxInflight`).
@@ -188,7 +189,7 @@ export class Session {
         return undefined;
       case "pubrel":
         // [MQTT-4.3.3-2] answered even for an unknown pid: the broker's flow must end
-        this.#received.delete(packet.packetId);
+        this.#received?.delete(packet.packetId);
         return encodeAck("pubcomp", packet.packetId);
       case "suback": {
         const request = this.#expect(packet.packetId, RequestKind.SUBSCRIBE);
@@ -230,10 +231,20 @@ export class Session {
         ? encodeAck("puback", message.pid)
         : undefined;
     }
-    if (message.qos !== 2 || this.#received.get(message.pid) !== message) return undefined;
+    if (message.qos !== 2 || this.#received?.get(message.pid) !== message) return undefined;
     this.#received.set(message.pid, RECEIVED);
     // Offline: the broker re-sends the PUBLISH, which is then answered with this PUBREC.
     return this.online ? encodeAck("pubrec", message.pid) : undefined;
+  }
+
+  /**
+   * The application did not take `message` (its callback threw): a QoS 2 pid is forgotten, so
+   * the broker's re-send is delivered again, as an unacknowledged QoS 1 message is.
+   */
+  refused(message: Incoming): void {
+    if (message.qos === 2 && this.#received?.get(message.pid) === message) {
+      this.#received.delete(message.pid);
+    }
   }
 
   /**
@@ -246,8 +257,8 @@ export class Session {
   connected(sessionPresent: boolean): Uint8Array[] {
     this.epoch++;
     this.online = true;
-    this.#aliases.clear();
-    if (!sessionPresent) this.#received.clear();
+    this.#aliases = undefined;
+    if (!sessionPresent) this.#received = undefined;
     const out: Uint8Array[] = [];
     for (const [pid, request] of this.#requests) {
       if (request.stage === RELEASED && sessionPresent) {
@@ -287,13 +298,14 @@ export class Session {
       // [MQTT-3.3.2-9/10] only aliases this client allowed; an empty topic names a known one
       if (alias > this.aliasMax)
         return violation(`topic alias ${alias} over our maximum ${this.aliasMax}`);
-      if (topic.length > 0) this.#aliases.set(alias, topic);
-      else topic = this.#aliases.get(alias) ?? violation(`unknown topic alias ${alias}`);
+      const aliases = (this.#aliases ??= new Map());
+      if (topic.length > 0) aliases.set(alias, topic);
+      else topic = aliases.get(alias) ?? violation(`unknown topic alias ${alias}`);
       const { topicAlias: _, ...rest } = properties!;
       properties = Object.keys(rest).length > 0 ? rest : undefined;
     }
     if (qos === 2) {
-      const seen = this.#received.get(pid);
+      const seen = this.#received?.get(pid);
       // A re-sent PUBLISH for a pid awaiting its PUBREL is not delivered again; if its PUBREC
       // was already sent (and lost), it is sent again.
       if (seen === RECEIVED) return encodeAck("pubrec", pid);
@@ -310,7 +322,7 @@ export class Session {
       epoch: this.epoch,
       ...(properties ? { properties } : {}),
     };
-    if (qos === 2) this.#received.set(pid, message);
+    if (qos === 2) (this.#received ??= new Map()).set(pid, message);
     this.inbox.push(message);
     return undefined;
   }

@@ -5,11 +5,12 @@
  * one of these, so every one of them settles.
  */
 export class Waiters<T = void> {
-  #items: { resolve(value: T): void; reject(err: Error): void }[] = [];
+  // The array comes with the first waiter: an idle client holds several empty collections.
+  #items: { resolve(value: T): void; reject(err: Error): void }[] | undefined;
 
   /** How many wait. */
   get length(): number {
-    return this.#items.length;
+    return this.#items?.length ?? 0;
   }
 
   /**
@@ -18,7 +19,7 @@ export class Waiters<T = void> {
    * const next = waiters.wait(); waiters.resolveNext(value); await next;
    */
   wait(): Promise<T> {
-    return new Promise<T>((resolve, reject) => this.#items.push({ resolve, reject }));
+    return new Promise<T>((resolve, reject) => (this.#items ??= []).push({ resolve, reject }));
   }
 
   /**
@@ -40,23 +41,26 @@ export class Waiters<T = void> {
         },
       };
       const timer = setTimeout(() => {
-        const at = this.#items.indexOf(entry);
-        if (at >= 0) this.#items.splice(at, 1);
+        const at = this.#items?.indexOf(entry) ?? -1;
+        if (at >= 0) this.#items!.splice(at, 1);
         resolve(undefined);
       }, ms);
-      this.#items.push(entry);
+      (this.#items ??= []).push(entry);
     });
   }
 
   /** Resolves the oldest waiter with `value`; false when nobody waits. */
   resolveNext(value: T): boolean {
-    const next = this.#items.shift();
+    const next = this.#items?.shift();
     next?.resolve(value);
     return next !== undefined;
   }
 
   /** Rejects every waiter with `err`. */
   rejectAll(err: Error): void {
-    for (const waiter of this.#items.splice(0)) waiter.reject(err);
+    const items = this.#items;
+    if (!items) return;
+    this.#items = undefined;
+    for (const waiter of items) waiter.reject(err);
   }
 }

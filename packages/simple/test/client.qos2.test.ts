@@ -134,3 +134,20 @@ describe("inbound QoS 2", () => {
     expect(await link.next("pubcomp")).toMatchObject({ pid: 77 });
   });
 });
+
+describe("inbound QoS 2 whose callback threw", () => {
+  test("is delivered again when the broker re-sends it (as QoS 1 would be), then acknowledged", async () => {
+    const { client, link } = await connected();
+    let calls = 0;
+    client.setCallback(() => {
+      calls++;
+      if (calls === 1) throw new Error("not yet");
+    });
+    link.publish("t", "x", 2, 6);
+    await expect(client.waitMsg()).rejects.toThrow("not yet");
+    link.publish("t", "x", 2, 6, { dup: true });
+    expect(await client.waitMsg()).toBe(0x3c);
+    expect(await link.next("pubrec")).toMatchObject({ pid: 6 });
+    expect(calls).toBe(2);
+  });
+});

@@ -6,7 +6,7 @@
  * number is the median of several rounds after a warm-up round; the two libraries alternate
  * who goes first. Results are printed as tables of ratios (ours / MQTT.js, ours / ceiling).
  *
- *   pnpm bench:client [--json] [--only=qos0,qos1,qos1w64,recv,heap,import,bundle,ceiling]
+ *   pnpm bench:client [--json] [--only=qos0,qos1,qos1w64,qos2w64,recv,heap,import,bundle,ceiling]
  *                     [--broker=sink|mosquitto] [--lib=ours|mqttjs]
  *
  * Env: UMQTT_BENCH_SCALE (default 1): multiplies the round duration (~1.2 s) and so every
@@ -66,7 +66,14 @@ const wantLib = (l: string) => !LIBS || LIBS.includes(l);
  */
 const ROUND_SECONDS = scaled(1200, 50) / 1000;
 /** Messages in the first warm-up round. */
-const WARMUP = { qos0: 20_000, qos1: 2_000, qos1w64: 10_000, recv: 20_000, ceiling: 50_000 };
+const WARMUP = {
+  qos0: 20_000,
+  qos1: 2_000,
+  qos1w64: 10_000,
+  qos2w64: 10_000,
+  recv: 20_000,
+  ceiling: 50_000,
+};
 const IMPORTS = scaled(15, 3);
 /** Message counts actually used, per metric and library (for the JSON output). */
 const counts: Record<string, number> = {};
@@ -92,7 +99,7 @@ async function startSinkProcess(): Promise<Sink> {
 type LibName = "ours" | "mqttjs";
 
 interface Pub {
-  publish(qos: 0 | 1): Promise<unknown>;
+  publish(qos: 0 | 1 | 2): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -125,7 +132,7 @@ async function connectPub(lib: LibName, port: number): Promise<Pub> {
 }
 
 /** `n` publishes, each awaited (window 1), or `window` concurrent publish loops. */
-async function publishLoop(pub: Pub, n: number, qos: 0 | 1, window: number): Promise<void> {
+async function publishLoop(pub: Pub, n: number, qos: 0 | 1 | 2, window: number): Promise<void> {
   if (window === 1) {
     for (let i = 0; i < n; i++) await pub.publish(qos);
     return;
@@ -220,7 +227,7 @@ async function publishMetrics(
   port: number,
   sink?: Sink,
 ): Promise<void> {
-  const setupFor = (qos: 0 | 1, window: number) => async (lib: LibName) => {
+  const setupFor = (qos: 0 | 1 | 2, window: number) => async (lib: LibName) => {
     const pub = await connectPub(lib, port);
     return {
       round: async (n: number) => {
@@ -250,6 +257,9 @@ async function publishMetrics(
     op: ">=",
     value: 1.5,
   });
+  // Each publish resolves on its PUBCOMP. (mosquitto 2.0.11 discards QoS 2 PUBLISHes beyond 20
+  // awaiting PUBREL, but still answers each with PUBREC and PUBCOMP: the same packets for both.)
+  await pair("qos2w64", "QoS 2 publish, 64 in flight", broker, WARMUP.qos2w64, setupFor(2, 64));
 }
 
 /**
@@ -594,7 +604,12 @@ async function main(): Promise<void> {
   let sink: Sink | undefined;
   if (
     wantBroker("sink") &&
-    (want("qos0") || want("qos1") || want("qos1w64") || want("recv") || want("ceiling"))
+    (want("qos0") ||
+      want("qos1") ||
+      want("qos1w64") ||
+      want("qos2w64") ||
+      want("recv") ||
+      want("ceiling"))
   ) {
     sink = await startSinkProcess();
     log(`sink on 127.0.0.1:${sink.port} (pid ${sink.child.proc.pid})`);
@@ -607,9 +622,19 @@ async function main(): Promise<void> {
   let mosq: Mosquitto | undefined;
   const needMosquitto =
     wantBroker("mosquitto") &&
-    (want("qos0") || want("qos1") || want("qos1w64") || want("recv") || want("heap"));
+    (want("qos0") ||
+      want("qos1") ||
+      want("qos1w64") ||
+      want("qos2w64") ||
+      want("recv") ||
+      want("heap"));
   if (needMosquitto) {
-    mosq = await startMosquitto({ extraConfig: "max_connections -1\nmax_queued_messages 0" });
+    // max_inflight_messages 64: mosquitto 2.0.11 also takes it as the limit of inbound QoS 2
+    // publishes awaiting PUBREL (default 20); past it, with max_queued_messages 0, it drops the
+    // connection. Only QoS 1/2 deliveries to subscribers are also affected: none here.
+    mosq = await startMosquitto({
+      extraConfig: "max_connections -1\nmax_queued_messages 0\nmax_inflight_messages 64",
+    });
     log(`mosquitto on ${mosq.url} (pid ${mosq.pid}); ulimit -n = ${limit}`);
     await publishMetrics("mosquitto", mosq.port);
     await receiveMetric("mosquitto", mosq.port);

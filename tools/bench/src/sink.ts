@@ -1,7 +1,7 @@
 /**
  * An ack-everything MQTT "broker" that routes nothing, run in its own process so that a
  * benchmark measures the client alone. It answers CONNECT with CONNACK, PUBLISH QoS 1 with
- * PUBACK, SUBSCRIBE with SUBACK, PINGREQ with PINGRESP, and counts the PUBLISH packets it
+ * PUBACK, PUBLISH QoS 2 with PUBREC and PUBREL with PUBCOMP, SUBSCRIBE with SUBACK, PINGREQ with PINGRESP, and counts the PUBLISH packets it
  * receives. Allocation-light: fixed replies are precomputed, and the replies to one chunk
  * go out in one write.
  *
@@ -39,13 +39,14 @@ function check(): void {
 }
 
 function reply(socket: net.Socket, packets: Packet[]): void {
-  // First pass: size of the variable replies (PUBACK, SUBACK), so one buffer holds them all.
+  // First pass: size of the variable replies (acks, SUBACK), so one buffer holds them all.
   let size = 0;
   for (const p of packets) {
     if (p.type === "publish") {
       count++;
       if (p.qos > 0) size += 4;
-    } else if (p.type === "subscribe") size += 4 + p.subscriptions.length;
+    } else if (p.type === "pubrel") size += 4;
+    else if (p.type === "subscribe") size += 4 + p.subscriptions.length;
   }
   const out = size > 0 ? Buffer.allocUnsafe(size) : undefined;
   let o = 0;
@@ -54,10 +55,18 @@ function reply(socket: net.Socket, packets: Packet[]): void {
       case "publish":
         if (p.qos > 0 && out) {
           const id = p.packetId as number;
-          out[o++] = 0x40;
+          out[o++] = p.qos === 1 ? 0x40 : 0x50; // PUBACK : PUBREC
           out[o++] = 0x02;
           out[o++] = id >> 8;
           out[o++] = id & 0xff;
+        }
+        break;
+      case "pubrel":
+        if (out) {
+          out[o++] = 0x70; // PUBCOMP
+          out[o++] = 0x02;
+          out[o++] = p.packetId >> 8;
+          out[o++] = p.packetId & 0xff;
         }
         break;
       case "connect":

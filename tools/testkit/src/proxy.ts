@@ -9,7 +9,7 @@
  *   client ◀─down── [delay queue][blackhole? drop][tap] ◀── broker
  */
 import net from "node:net";
-import { Decoder, type Packet, type Packet5 } from "@umqtt/codec";
+import { Decoder, encode, type Packet, type Packet5 } from "@umqtt/codec";
 import { TimeoutError } from "./deferred.ts";
 
 /** Direction of a packet: "up" is client → broker, "down" is broker → client. */
@@ -58,6 +58,13 @@ export interface FaultProxy<P extends Packet | Packet5 = Packet> {
   setDelay(ms: number): void;
   /** While on, new connections are accepted and reset at once (broker down). */
   refuse(on: boolean): void;
+  /**
+   * Cuts a connection in the middle of a packet: the chunk now being tapped in `dir` (call it
+   * from `onPacket`), or else the next one, is forwarded without the second half of its last
+   * packet, followed by a FIN, and the sender's socket is reset; other connections are left
+   * alone. The tap still records the whole chunk.
+   */
+  cutMidPacket(dir: TapDirection): void;
   /** Client → broker packets. */
   readonly tap: TapRecord<P>[];
   /** Broker → client packets. */
@@ -92,6 +99,7 @@ class Pipe {
     private readonly conn: number,
     private readonly dir: TapDirection,
     private readonly dst: net.Socket,
+    private readonly abortSource: () => void,
   ) {
     this.decoder = proxy.newDecoder();
   }
@@ -99,8 +107,17 @@ class Pipe {
   push(chunk: Buffer): void {
     const at = Date.now();
     const dropped = this.proxy.blackholed;
-    if (this.proxy.tapping) this.decode(chunk, at, dropped);
+    const tail = this.proxy.tapping ? this.decode(chunk, at, dropped) : undefined;
     if (dropped) return;
+    if (this.proxy.cutting.delete(this.dir)) {
+      // Keep the first half of the last packet (of the chunk, when nothing was decoded).
+      const size = tail ? Math.min(this.proxy.sizeOf(tail), chunk.length) : chunk.length;
+      const keep = chunk.length - size + Math.floor(size / 2);
+      this.dispose();
+      if (!this.dst.destroyed) this.dst.end(chunk.subarray(0, keep));
+      this.abortSource();
+      return;
+    }
     const delay = this.proxy.delay;
     if (delay <= 0 && this.queue.length === 0) {
       this.write(chunk);
@@ -111,17 +128,19 @@ class Pipe {
     this.schedule();
   }
 
-  private decode(chunk: Buffer, at: number, dropped: boolean): void {
+  /** Taps the chunk; returns its last whole packet. */
+  private decode(chunk: Buffer, at: number, dropped: boolean): Packet | Packet5 | undefined {
     let packets: (Packet | Packet5)[];
     try {
       packets = this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     } catch {
       this.decoder = this.proxy.newDecoder();
-      return;
+      return undefined;
     }
     for (const packet of packets) {
       this.proxy.record({ conn: this.conn, at, dir: this.dir, packet, dropped });
     }
+    return packets[packets.length - 1];
   }
 
   private schedule(): void {
@@ -164,6 +183,8 @@ class TcpFaultProxy implements FaultProxy<Packet | Packet5> {
   blackholed = false;
   delay = 0;
   refusing = false;
+  /** Directions armed by cutMidPacket(). */
+  readonly cutting = new Set<TapDirection>();
   readonly tapping: boolean;
   readonly tap: TapRecord<Packet | Packet5>[] = [];
   readonly brokerTap: TapRecord<Packet | Packet5>[] = [];
@@ -185,6 +206,13 @@ class TcpFaultProxy implements FaultProxy<Packet | Packet5> {
 
   newDecoder(): Decoder<4 | 5> {
     return new Decoder({ protocolVersion: this.options.protocolVersion ?? 4 });
+  }
+
+  /** A tapped packet's size on the wire, as the codec writes it (short forms where they apply). */
+  sizeOf(packet: Packet | Packet5): number {
+    return this.options.protocolVersion === 5
+      ? encode(packet as Packet5, 5).length
+      : encode(packet as Packet).length;
   }
 
   async listen(): Promise<void> {
@@ -212,8 +240,8 @@ class TcpFaultProxy implements FaultProxy<Packet | Packet5> {
     upstream.on("error", () => {});
     const pair = { client, upstream };
     this.pairs.add(pair);
-    const up = new Pipe(this, conn, "up", upstream);
-    const down = new Pipe(this, conn, "down", client);
+    const up = new Pipe(this, conn, "up", upstream, () => reset(client));
+    const down = new Pipe(this, conn, "down", client, () => reset(upstream));
     // Writes to a connecting socket are buffered by net, so no pause is needed.
     client.on("data", (chunk: Buffer) => up.push(chunk));
     upstream.on("data", (chunk: Buffer) => down.push(chunk));
@@ -261,6 +289,10 @@ class TcpFaultProxy implements FaultProxy<Packet | Packet5> {
 
   refuse(on: boolean): void {
     this.refusing = on;
+  }
+
+  cutMidPacket(dir: TapDirection): void {
+    this.cutting.add(dir);
   }
 
   onPacket(fn: (rec: TapRecord<Packet | Packet5>, dir: TapDirection) => void): () => void {

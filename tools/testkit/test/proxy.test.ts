@@ -244,3 +244,35 @@ describe("startFaultProxy", () => {
     }
   });
 });
+
+describe("cutMidPacket()", () => {
+  it("forwards the first half of the chunk's last packet, then a FIN, and resets the sender", async () => {
+    const arrived = deferred<Buffer>();
+    const server = net.createServer((socket) => {
+      let got = Buffer.alloc(0);
+      socket.on("data", (chunk: Buffer) => {
+        got = Buffer.concat([got, chunk]);
+      });
+      socket.on("end", () => arrived.resolve(got));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as net.AddressInfo;
+    const cut = await startFaultProxy({ target: { host: "127.0.0.1", port } });
+    try {
+      const raw = await rawClient(cut.port);
+      const closed = new Promise((r) => raw.socket.once("close", r));
+      cut.cutMidPacket("up");
+      raw.socket.write(Buffer.concat([PINGREQ, CONNECT_BH]));
+      // PINGREQ whole, then 8 of CONNECT's 16 bytes: the broker holds a partial packet.
+      expect(await withTimeout(arrived.promise, 5000, "the FIN")).toEqual(
+        Buffer.concat([PINGREQ, CONNECT_BH.subarray(0, 8)]),
+      );
+      await withTimeout(closed, 5000, "the sender reset");
+      // The tap still saw both packets.
+      expect(cut.tap.map((r) => r.packet.type)).toEqual(["pingreq", "connect"]);
+    } finally {
+      await cut.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

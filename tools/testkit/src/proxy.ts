@@ -2,8 +2,9 @@
  * Design: a real TCP proxy between a client under test and a broker, for fault injection.
  * It owns both sockets of every connection and can cut (dropAll), stall (blackhole), slow
  * (setDelay) or refuse them. Each direction is also decoded with @umqtt/codec into a tap, at
- * the moment the bytes reach the proxy, as MQTT 3.1.1 or (`protocolVersion: 5`) MQTT 5. The tap must never affect forwarding: a decode error
- * (a stream cut mid-packet) only resets that direction's decoder.
+ * the moment the bytes reach the proxy, as MQTT 3.1.1 or (`protocolVersion: 5`) MQTT 5. The
+ * tap must never affect forwarding: a decode error (a stream cut mid-packet) only resets that
+ * direction's decoder.
  *
  *   client ──up──▶ [tap][blackhole? drop][delay queue] ──▶ broker
  *   client ◀─down── [delay queue][blackhole? drop][tap] ◀── broker

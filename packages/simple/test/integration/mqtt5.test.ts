@@ -423,6 +423,37 @@ describeMosquitto("MQTT 5 against mosquitto 2.0.11 and MQTT.js", () => {
     expect(open.size).toBe(0);
   });
 
+  test("pinned: MQTT.js 5.16 ignores the server's Receive Maximum and Maximum Packet Size (mosquitto answers DISCONNECT 0x95)", async () => {
+    const b = await mosquitto("max_inflight_messages 2\nmax_packet_size 500");
+    const proxy = await proxyTo(b);
+    const them = await mqttjs(proxy);
+    const open = new Set<number>();
+    let most = 0;
+    proxy.onPacket((r) => {
+      const p = r.packet;
+      if (r.dir === "up" && p.type === "publish" && p.packetId !== undefined) {
+        open.add(p.packetId);
+        most = Math.max(most, open.size);
+      } else if (r.dir === "down" && p.type === "puback") open.delete(p.packetId);
+    });
+    const topic = uid("mqttjs-rm");
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => them.publishAsync(topic, String(i), { qos: 1 })),
+    );
+    // [MQTT-3.3.4-7] allows 2; mosquitto takes them all without DISCONNECT 0x93.
+    expect(most).toBeGreaterThan(2);
+    const kicked = new Promise<number | undefined>((resolve) =>
+      them.once("disconnect", (p) => resolve(p.reasonCode)),
+    );
+    void them.publishAsync(topic, Buffer.alloc(1000), { qos: 1 }).catch(() => undefined);
+    // [MQTT-3.1.2-24]: MQTT.js sends the 1000-byte PUBLISH; mosquitto closes with 0x95.
+    expect(await withTimeout(kicked, 5000, "MQTT.js DISCONNECT")).toBe(0x95);
+    const big = proxy.tap.find(
+      (r) => r.packet.type === "publish" && r.packet.payload.length === 1000,
+    );
+    expect(big).toBeDefined();
+  });
+
   test("a refused subscription rejects with MQTTException 0x87 (dynamic security plugin); others are granted", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "umqtt-dynsec-"));
     dirs.add(dir);

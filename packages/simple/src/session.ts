@@ -20,7 +20,7 @@ import {
   setDup,
   setPacketId,
 } from "@umqtt/codec";
-import { ConnectionError, ErrorCode, MQTTException, refusal } from "./errors.js";
+import { ConnectionError, ErrorCode, MQTTException, MqttClientError, refusal } from "./errors.js";
 import type { Inbox, Incoming } from "./inbox.js";
 import { Waiters } from "./waiters.js";
 
@@ -171,9 +171,22 @@ export class Session {
         return undefined; // the client's pings are the client's
       case "publish":
         return this.#publish(packet);
-      case "puback":
+      case "puback": {
+        // A broker that takes QoS 2 as QoS 1 (RabbitMQ 3.x) answers it with PUBACK: the flow
+        // can never complete, so that publish fails at once instead of hanging.
+        const downgraded = this.#complete(packet.packetId, 2);
+        if (downgraded) {
+          downgraded.reject(
+            new MqttClientError(
+              ErrorCode.PROTOCOL,
+              "publish(qos): the broker answered a QoS 2 PUBLISH with PUBACK (it took it at QoS 1, at least once); publish with QoS 1 to this broker",
+            ),
+          );
+          return undefined;
+        }
         settleAck(this.#complete(packet.packetId, 1), packet);
         return undefined;
+      }
       case "pubrec":
         // [MQTT-4.3.3-4] a refusing PUBREC ends the flow: no PUBREL, the id is free again
         if (failed(packet)) {

@@ -82,15 +82,17 @@ export function webSocketTransport(options: WebSocketOptions): TransportFactory 
       const socket = new options.webSocket(options.url, "mqtt", options.options);
       socket.binaryType = "arraybuffer";
       const opening = {
-        error: undefined as Error | undefined,
         handleEvent(event: WebSocketEvent): void {
-          if (event.type === "error") {
-            this.error ??= errorOf(event, `WebSocket to ${options.url} failed`);
-            return;
-          }
           cleanup();
-          if (event.type === "open") resolve(new WebSocketTransport(socket, events));
-          else reject(this.error ?? closeError(event, options.url));
+          if (event.type === "open") return resolve(new WebSocketTransport(socket, events));
+          // An error while opening fails the open at once: Node 22's global WebSocket sends no
+          // close after a TLS failure (it stays CONNECTING), so waiting for one would hang.
+          if (event.type === "error") drop(socket);
+          reject(
+            event.type === "error"
+              ? errorOf(event, `WebSocket to ${options.url} failed`)
+              : closeError(event, options.url),
+          );
         },
       };
       const abort = (): void => {

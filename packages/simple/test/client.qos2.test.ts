@@ -151,3 +151,16 @@ describe("inbound QoS 2 whose callback threw", () => {
     expect(calls).toBe(2);
   });
 });
+
+describe("a broker that answers QoS 2 with PUBACK (RabbitMQ 3.x downgrades to QoS 1)", () => {
+  test("the publish rejects with ERR_PROTOCOL instead of hanging, and the connection stays usable", async () => {
+    const { client, link } = await connected();
+    const pub = client.publish("t", "m", false, 2).catch((e: unknown) => e);
+    const packet = await link.next("publish");
+    link.puback(packet.pid!);
+    const err = await pub;
+    expect(err).toMatchObject({ code: ErrorCode.PROTOCOL });
+    expect(err).not.toBeInstanceOf(ConnectionError); // not retried by robust
+    expect(client.isConnected()).toBe(true);
+  });
+});

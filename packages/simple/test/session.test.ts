@@ -283,15 +283,16 @@ describe("outbound QoS 2", () => {
     expect(session.size).toBe(0);
   });
 
-  test("a PUBACK does not complete a QoS 2 publish, nor a PUBCOMP a QoS 1 one", () => {
+  test("a PUBCOMP does not complete a QoS 1 publish; a PUBACK fails a QoS 2 one (the broker downgraded it)", () => {
     const session = online();
     const log: string[] = [];
     session.request(RequestKind.PUBLISH, 1, publishFrame(1), 1, tracked(log, "q1"));
     session.request(RequestKind.PUBLISH, 2, publishFrame(2), 2, tracked(log, "q2"));
-    session.handle({ type: "puback", packetId: 2 });
     session.handle({ type: "pubcomp", packetId: 1 });
     expect(log).toEqual([]);
-    expect(session.size).toBe(2);
+    session.handle({ type: "puback", packetId: 2 });
+    expect(log).toEqual(["q2 rejected ERR_PROTOCOL"]);
+    expect(session.size).toBe(1);
   });
 
   test("a PUBCOMP before the PUBREC is a protocol violation", () => {

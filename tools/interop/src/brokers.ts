@@ -1,13 +1,16 @@
 /**
  * The brokers under test, each started the way testkit starts it, with the version the table
  * shows. aedes runs in the test process; mosquitto and RabbitMQ (one node, the MQTT plugin
- * with quorum subscription queues) are real child processes.
+ * with quorum subscription queues) are real child processes. Each also serves MQTT over
+ * WebSocket: aedes as a second embedded broker behind testkit's WebSocket server, mosquitto on
+ * a second `protocol websockets` listener, RabbitMQ through its Web MQTT plugin.
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import {
+  freePort,
   mosquittoAvailable,
   mosquittoPath,
   rabbitmqAvailable,
@@ -20,6 +23,8 @@ import {
 export interface Running {
   host: string;
   port: number;
+  /** The same broker's MQTT-over-WebSocket endpoint (for aedes: a second broker). */
+  wsUrl: string;
   close(): Promise<void>;
 }
 
@@ -43,8 +48,15 @@ export const BROKERS: BrokerTarget[] = [
       return String(pkg.version);
     },
     start: async () => {
-      const b = await startAedes();
-      return { host: b.host, port: b.port, close: () => b.close() };
+      const [b, ws] = await Promise.all([startAedes(), startAedes({ webSocket: true })]);
+      return {
+        host: b.host,
+        port: b.port,
+        wsUrl: ws.url,
+        close: async () => {
+          await Promise.all([b.close(), ws.close()]);
+        },
+      };
     },
   },
   {
@@ -61,8 +73,17 @@ export const BROKERS: BrokerTarget[] = [
       return /mosquitto version (\S+)/.exec(out)?.[1] ?? "unknown";
     },
     start: async () => {
-      const m = await startMosquitto();
-      return { host: m.host, port: m.port, close: () => m.stop() };
+      // A second listener: mosquitto 2.0.11 refuses to start with a websockets listener alone.
+      const wsPort = await freePort();
+      const m = await startMosquitto({
+        extraConfig: `listener ${wsPort} 127.0.0.1\nprotocol websockets`,
+      });
+      return {
+        host: m.host,
+        port: m.port,
+        wsUrl: `ws://127.0.0.1:${wsPort}/mqtt`,
+        close: () => m.stop(),
+      };
     },
   },
   {
@@ -76,7 +97,12 @@ export const BROKERS: BrokerTarget[] = [
     },
     start: async () => {
       const r = await startRabbitMQ();
-      return { host: r.host, port: r.port, close: () => r.close() };
+      return {
+        host: r.host,
+        port: r.port,
+        wsUrl: (r.nodes[0] as { wsUrl: string }).wsUrl,
+        close: () => r.close(),
+      };
     },
   },
 ];

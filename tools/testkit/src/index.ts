@@ -15,6 +15,7 @@ export {
   waitFor,
   withTimeout,
 } from "./deferred.ts";
+export { type Dynsec, type DynsecOptions, dynsecConfig, dynsecPluginPath } from "./dynsec.ts";
 export {
   type FrameBridge,
   type FrameBridgeOptions,
@@ -81,6 +82,7 @@ export {
   type FaultProxyOptions,
   startFaultProxy,
   type TapDirection,
+  type TapPacket,
   type TapRecord,
 } from "./proxy.ts";
 export {

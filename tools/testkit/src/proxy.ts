@@ -2,27 +2,28 @@
  * Design: a real TCP proxy between a client under test and a broker, for fault injection.
  * It owns both sockets of every connection and can cut (dropAll), stall (blackhole), slow
  * (setDelay) or refuse them. Each direction is also decoded with @umqtt/codec into a tap, at
- * the moment the bytes reach the proxy. The tap must never affect forwarding: a decode error
- * (a stream cut mid-packet) only resets that direction's decoder.
+ * the moment the bytes reach the proxy, as MQTT 3.1.1 or (`protocolVersion: 5`) MQTT 5. The
+ * tap must never affect forwarding: a decode error (a stream cut mid-packet) only resets that
+ * direction's decoder.
  *
  *   client ──up──▶ [tap][blackhole? drop][delay queue] ──▶ broker
  *   client ◀─down── [delay queue][blackhole? drop][tap] ◀── broker
  */
 import net from "node:net";
-import { Decoder, encode, type Packet } from "@umqtt/codec";
+import { Decoder, encode, type Packet, type Packet5 } from "@umqtt/codec";
 import { TimeoutError } from "./deferred.ts";
 
 /** Direction of a packet: "up" is client → broker, "down" is broker → client. */
 export type TapDirection = "up" | "down";
 
-/** One decoded packet seen by the proxy. */
-export interface TapRecord {
+/** One decoded packet seen by the proxy (`Packet5` records when started with `protocolVersion: 5`). */
+export interface TapRecord<P extends Packet | Packet5 = Packet> {
   /** Connection serial, 1-based, in accept order. */
   conn: number;
   /** Date.now() when the bytes reached the proxy. */
   at: number;
   dir: TapDirection;
-  packet: Packet;
+  packet: P;
   /** True when blackhole() swallowed it: the other side never got it. */
   dropped: boolean;
 }
@@ -35,10 +36,15 @@ export interface FaultProxyOptions {
   host?: string;
   /** Decode and record packets (default true); false for long benchmarks. */
   tap?: boolean;
+  /** The version the tap decodes (default 4); the proxy never guesses it from the bytes. */
+  protocolVersion?: 4 | 5;
 }
 
+/** What the tap records for a protocol version. */
+export type TapPacket<V extends 4 | 5> = V extends 5 ? Packet5 : Packet;
+
 /** A running fault-injection proxy. */
-export interface FaultProxy {
+export interface FaultProxy<P extends Packet | Packet5 = Packet> {
   readonly host: string;
   readonly port: number;
   /** mqtt://host:port */
@@ -61,13 +67,13 @@ export interface FaultProxy {
    */
   cutMidPacket(dir: TapDirection): void;
   /** Client → broker packets. */
-  readonly tap: TapRecord[];
+  readonly tap: TapRecord<P>[];
   /** Broker → client packets. */
-  readonly brokerTap: TapRecord[];
+  readonly brokerTap: TapRecord<P>[];
   /** Calls fn for every tapped packet; returns an unsubscribe function. */
-  onPacket(fn: (rec: TapRecord, dir: TapDirection) => void): () => void;
+  onPacket(fn: (rec: TapRecord<P>, dir: TapDirection) => void): () => void;
   /** First record (already tapped, in arrival order, or arriving later) matching pred. */
-  waitForPacket(pred: (rec: TapRecord) => boolean, timeoutMs?: number): Promise<TapRecord>;
+  waitForPacket(pred: (rec: TapRecord<P>) => boolean, timeoutMs?: number): Promise<TapRecord<P>>;
   /** Destroys all connections and stops listening. */
   close(): Promise<void>;
 }
@@ -84,7 +90,7 @@ function reset(socket: net.Socket): void {
 
 /** One direction of one connection: tap, blackhole, ordered delay, write. */
 class Pipe {
-  private decoder = new Decoder();
+  private decoder: Decoder<4 | 5>;
   private queue: { due: number; chunk: Buffer }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private ending = false;
@@ -95,7 +101,9 @@ class Pipe {
     private readonly dir: TapDirection,
     private readonly dst: net.Socket,
     private readonly abortSource: () => void,
-  ) {}
+  ) {
+    this.decoder = proxy.newDecoder();
+  }
 
   push(chunk: Buffer): void {
     const at = Date.now();
@@ -104,7 +112,7 @@ class Pipe {
     if (dropped) return;
     if (this.proxy.cutting.delete(this.dir)) {
       // Keep the first half of the last packet (of the chunk, when nothing was decoded).
-      const size = tail ? Math.min(encode(tail).length, chunk.length) : chunk.length;
+      const size = tail ? Math.min(this.proxy.sizeOf(tail), chunk.length) : chunk.length;
       const keep = chunk.length - size + Math.floor(size / 2);
       this.dispose();
       if (!this.dst.destroyed) this.dst.end(chunk.subarray(0, keep));
@@ -122,12 +130,12 @@ class Pipe {
   }
 
   /** Taps the chunk; returns its last whole packet. */
-  private decode(chunk: Buffer, at: number, dropped: boolean): Packet | undefined {
-    let packets: Packet[];
+  private decode(chunk: Buffer, at: number, dropped: boolean): Packet | Packet5 | undefined {
+    let packets: (Packet | Packet5)[];
     try {
       packets = this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     } catch {
-      this.decoder = new Decoder();
+      this.decoder = this.proxy.newDecoder();
       return undefined;
     }
     for (const packet of packets) {
@@ -170,7 +178,7 @@ class Pipe {
   }
 }
 
-class TcpFaultProxy implements FaultProxy {
+class TcpFaultProxy implements FaultProxy<Packet | Packet5> {
   host: string;
   port = 0;
   blackholed = false;
@@ -179,10 +187,10 @@ class TcpFaultProxy implements FaultProxy {
   /** Directions armed by cutMidPacket(). */
   readonly cutting = new Set<TapDirection>();
   readonly tapping: boolean;
-  readonly tap: TapRecord[] = [];
-  readonly brokerTap: TapRecord[] = [];
-  private all: TapRecord[] = [];
-  private listeners = new Set<(rec: TapRecord, dir: TapDirection) => void>();
+  readonly tap: TapRecord<Packet | Packet5>[] = [];
+  readonly brokerTap: TapRecord<Packet | Packet5>[] = [];
+  private all: TapRecord<Packet | Packet5>[] = [];
+  private listeners = new Set<(rec: TapRecord<Packet | Packet5>, dir: TapDirection) => void>();
   private pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   private serial = 0;
   private server: net.Server;
@@ -195,6 +203,17 @@ class TcpFaultProxy implements FaultProxy {
 
   get url(): string {
     return `mqtt://${this.host}:${this.port}`;
+  }
+
+  newDecoder(): Decoder<4 | 5> {
+    return new Decoder({ protocolVersion: this.options.protocolVersion ?? 4 });
+  }
+
+  /** A tapped packet's size on the wire, as the codec writes it (short forms where they apply). */
+  sizeOf(packet: Packet | Packet5): number {
+    return this.options.protocolVersion === 5
+      ? encode(packet as Packet5, 5).length
+      : encode(packet as Packet).length;
   }
 
   async listen(): Promise<void> {
@@ -244,7 +263,7 @@ class TcpFaultProxy implements FaultProxy {
     upstream.once("close", onClose(client, down));
   }
 
-  record(rec: TapRecord): void {
+  record(rec: TapRecord<Packet | Packet5>): void {
     (rec.dir === "up" ? this.tap : this.brokerTap).push(rec);
     this.all.push(rec);
     for (const fn of [...this.listeners]) fn(rec, rec.dir);
@@ -277,12 +296,15 @@ class TcpFaultProxy implements FaultProxy {
     this.cutting.add(dir);
   }
 
-  onPacket(fn: (rec: TapRecord, dir: TapDirection) => void): () => void {
+  onPacket(fn: (rec: TapRecord<Packet | Packet5>, dir: TapDirection) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
 
-  waitForPacket(pred: (rec: TapRecord) => boolean, timeoutMs = 5000): Promise<TapRecord> {
+  waitForPacket(
+    pred: (rec: TapRecord<Packet | Packet5>) => boolean,
+    timeoutMs = 5000,
+  ): Promise<TapRecord<Packet | Packet5>> {
     const found = this.all.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -308,8 +330,11 @@ class TcpFaultProxy implements FaultProxy {
 }
 
 /** Starts a TCP fault-injection proxy in front of `target` on 127.0.0.1. */
-export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+export async function startFaultProxy<V extends 4 | 5 = 4>(
+  options: FaultProxyOptions & { protocolVersion?: V },
+): Promise<FaultProxy<TapPacket<V>>> {
   const proxy = new TcpFaultProxy(options);
   await proxy.listen();
-  return proxy;
+  // The records are of the version the options chose.
+  return proxy as unknown as FaultProxy<TapPacket<V>>;
 }

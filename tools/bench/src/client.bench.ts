@@ -14,6 +14,7 @@
  *      UMQTT_BENCH_ROUNDS (default 5); UMQTT_BENCH_HEAP_CLIENTS (default 1000);
  *      UMQTT_BENCH_PAYLOAD (bytes, default 16).
  */
+
 import { execFile, execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import net from "node:net";
@@ -26,6 +27,7 @@ import { build } from "esbuild";
 import mqtt from "mqtt";
 import { assertUntransformed, bundled, ensureBuilt, ROOT } from "./built.ts";
 import { CHILD_ARGS, Child, HERE, type Msg, ROUND_TIMEOUT_MS } from "./child.ts";
+import { publishLoop } from "./publish-loop.ts";
 import {
   gc,
   machine,
@@ -129,22 +131,6 @@ async function connectPub(lib: LibName, port: number): Promise<Pub> {
     publish: (qos) => c.publishAsync(TOPIC, PAYLOAD, { qos }),
     close: () => c.endAsync(),
   };
-}
-
-/** `n` publishes, each awaited (window 1), or `window` concurrent publish loops. */
-async function publishLoop(pub: Pub, n: number, qos: 0 | 1 | 2, window: number): Promise<void> {
-  if (window === 1) {
-    for (let i = 0; i < n; i++) await pub.publish(qos);
-    return;
-  }
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      next++;
-      await pub.publish(qos);
-    }
-  };
-  await Promise.all(Array.from({ length: window }, worker));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -15,10 +15,12 @@
  *
  * Env: UMQTT_BENCH_SCALE, UMQTT_BENCH_ROUNDS (default 5), UMQTT_BENCH_PAYLOAD (default 16 B).
  */
+
 import { startMosquitto } from "@umqtt/testkit";
 import mqtt from "mqtt";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
 import { Child, ROUND_TIMEOUT_MS } from "./child.ts";
+import { publishLoop } from "./publish-loop.ts";
 import {
   gc,
   machine,
@@ -95,21 +97,6 @@ async function connectPub(lib: Lib, port: number): Promise<Pub> {
     // MQTT.js keeps the server's Topic Alias Maximum only in this private field.
     aliases: ((c as unknown as { topicAliasSend?: { max: number } }).topicAliasSend?.max ?? 0) > 0,
   };
-}
-
-async function publishLoop(pub: Pub, n: number, qos: 0 | 1, window: number): Promise<void> {
-  if (window === 1) {
-    for (let i = 0; i < n; i++) await pub.publish(qos);
-    return;
-  }
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      next++;
-      await pub.publish(qos);
-    }
-  };
-  await Promise.all(Array.from({ length: window }, worker));
 }
 
 interface Row {

@@ -254,10 +254,12 @@ export class MQTTClient {
     if (v5) checkPublishAllowed(caps, retain, qos);
     // A QoS > 0 frame carries a placeholder id until it gets its window slot.
     const pid = qos ? 1 : undefined;
-    const frame = codecRule("publish(topic, msg)", () =>
-      v5
-        ? encodePublishV5(topic, msg, qos, retain, false, pid, properties)
-        : encodePublish(topic, msg, qos, retain, false, pid),
+    const frame = codecRule(
+      properties ? "publish(topic, msg, properties)" : "publish(topic, msg)",
+      () =>
+        v5
+          ? encodePublishV5(topic, msg, qos, retain, false, pid, properties)
+          : encodePublish(topic, msg, qos, retain, false, pid),
     );
     if (v5) checkPacketSize(caps, frame.length);
     const conn = this.#link.requireConnection("publish()");

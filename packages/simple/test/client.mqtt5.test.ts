@@ -356,3 +356,12 @@ describe("properties both ways", () => {
     );
   });
 });
+
+describe("a bad publish property", () => {
+  test("is refused naming publish(properties)", async () => {
+    const { client } = await v5();
+    await expect(client.publish("t", "x", false, 0, { messageExpiryInterval: -1 })).rejects.toThrow(
+      /^publish\(topic, msg, properties\): /,
+    );
+  });
+});

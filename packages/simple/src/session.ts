@@ -15,6 +15,7 @@ import {
   encodeAck,
   type Packet,
   type Packet5,
+  type PublishProperties,
   type QoS,
   reasonName,
   setDup,
@@ -305,7 +306,8 @@ export class Session {
     const { qos } = packet;
     const pid = packet.packetId ?? 0;
     let topic = packet.topic;
-    let properties = "properties" in packet ? packet.properties : undefined;
+    // A 3.1.1 PUBLISH has no `properties` field: reading it is undefined, no `in` test needed.
+    let properties = (packet as { properties?: PublishProperties }).properties;
     const alias = properties?.topicAlias;
     if (alias !== undefined) {
       // [MQTT-3.3.2-9/10] only aliases this client allowed; an empty topic names a known one
@@ -334,7 +336,8 @@ export class Session {
       dup: packet.dup,
       pid,
       epoch: this.epoch,
-      ...(properties ? { properties } : {}),
+      // Always present (undefined on 3.1.1): one object shape, no spread per message.
+      properties,
     };
     if (qos === 2) {
       this.#received ??= new Map();

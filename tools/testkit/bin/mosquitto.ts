@@ -6,6 +6,7 @@
  */
 import { generateCerts } from "../src/certs.ts";
 import { ensureMosquitto, startMosquitto } from "../src/mosquitto.ts";
+import { run, serveUntilSignal } from "./serve.ts";
 
 const [command = "start", ...flags] = process.argv.slice(2);
 const has = (flag: string) => flags.includes(flag);
@@ -51,17 +52,7 @@ async function main(): Promise<void> {
       },
     }),
   );
-  const shutdown = async () => {
-    await m.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
-  // Keep the event loop alive until a signal arrives.
-  setInterval(() => {}, 1 << 30);
+  serveUntilSignal(() => m.stop());
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+run(main);

@@ -6,6 +6,7 @@
  * dir; boot timings) and runs until SIGINT/SIGTERM, then stops every process it started.
  */
 import { ensureRabbitMQ, startRabbitMQ } from "../src/rabbitmq.ts";
+import { run, serveUntilSignal } from "./serve.ts";
 
 const [command = "start", ...flags] = process.argv.slice(2);
 const has = (flag: string) => flags.includes(flag);
@@ -44,17 +45,7 @@ async function main(): Promise<void> {
       })),
     }),
   );
-  const shutdown = async () => {
-    await rabbit.close();
-    process.exit(0);
-  };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
-  // Keep the event loop alive until a signal arrives.
-  setInterval(() => {}, 1 << 30);
+  serveUntilSignal(() => rabbit.close());
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+run(main);

@@ -3,8 +3,32 @@
  * `sudo -n` (never prompting). Used by ensureMosquitto() and ensureRabbitMQ().
  */
 import { execFileSync } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 
-function isRoot(): boolean {
+/** The first of `files` that exists and is executable, or null. */
+export function firstExecutable(files: readonly string[]): string | null {
+  for (const file of files) {
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** `find()`'s path, installing Debian package `pkg` first when it finds nothing. */
+export function ensureInstalled(pkg: string, find: () => string | null): string {
+  const found = find();
+  if (found) return found;
+  aptInstall(pkg);
+  const installed = find();
+  if (!installed) throw new Error(`apt-get install ${pkg} finished but it was not found`);
+  return installed;
+}
+
+export function isRoot(): boolean {
   return typeof process.geteuid === "function" && process.geteuid() === 0;
 }
 

@@ -5,19 +5,10 @@
  * test forgot to stop. It never touches a system mosquitto service or port 1883.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  accessSync,
-  chmodSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { aptInstall } from "./apt.ts";
+import { ensureInstalled, firstExecutable, isRoot } from "./apt.ts";
 import { freePort, waitForPort } from "./ports.ts";
 
 const EXTRA_DIRS = ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"];
@@ -27,16 +18,7 @@ const LOG_LIMIT = 1_000_000; // keep the last ~1 MB of broker log in memory
 /** Absolute path of the mosquitto binary (PATH, then /usr/sbin and /usr/local/sbin), or null. */
 export function mosquittoPath(): string | null {
   const dirs = [...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const file = path.join(dir, "mosquitto");
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return null;
+  return firstExecutable(dirs.map((dir) => path.join(dir, "mosquitto")));
 }
 
 /** True when a mosquitto binary is installed. */
@@ -46,17 +28,7 @@ export function mosquittoAvailable(): boolean {
 
 /** Returns the mosquitto path, installing it with apt-get (as root or via sudo -n) when missing. */
 export function ensureMosquitto(): string {
-  const found = mosquittoPath();
-  if (found) return found;
-  aptInstall("mosquitto");
-  const installed = mosquittoPath();
-  if (!installed)
-    throw new Error("apt-get install mosquitto finished but no mosquitto binary was found");
-  return installed;
-}
-
-function isRoot(): boolean {
-  return typeof process.geteuid === "function" && process.geteuid() === 0;
+  return ensureInstalled("mosquitto", mosquittoPath);
 }
 
 /** TLS listener settings (absolute file paths). */

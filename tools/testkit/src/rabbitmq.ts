@@ -18,18 +18,10 @@
  *   test forgot.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import {
-  accessSync,
-  constants,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { aptInstall } from "./apt.ts";
+import { ensureInstalled, firstExecutable } from "./apt.ts";
 import { freePort, waitForPort } from "./ports.ts";
 
 const SBIN = "/usr/lib/rabbitmq/bin";
@@ -41,13 +33,7 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Absolute path of the rabbitmq-server node script, or null when RabbitMQ is not installed. */
 export function rabbitmqPath(): string | null {
-  const file = path.join(SBIN, "rabbitmq-server");
-  try {
-    accessSync(file, constants.X_OK);
-    return file;
-  } catch {
-    return null;
-  }
+  return firstExecutable([path.join(SBIN, "rabbitmq-server")]);
 }
 
 /** True when rabbitmq-server is installed. */
@@ -57,24 +43,14 @@ export function rabbitmqAvailable(): boolean {
 
 /** Returns the node script's path, installing rabbitmq-server with apt-get when missing. */
 export function ensureRabbitMQ(): string {
-  const found = rabbitmqPath();
-  if (found) return found;
-  aptInstall("rabbitmq-server");
-  const installed = rabbitmqPath();
-  if (!installed) throw new Error("apt-get install rabbitmq-server finished but it was not found");
-  return installed;
+  return ensureInstalled("rabbitmq-server", rabbitmqPath);
 }
 
 function epmdPath(): string {
-  for (const file of EPMD_CANDIDATES) {
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error("epmd not found (it comes with rabbitmq-server's erlang-base dependency)");
+  const found = firstExecutable(EPMD_CANDIDATES);
+  if (!found)
+    throw new Error("epmd not found (it comes with rabbitmq-server's erlang-base dependency)");
+  return found;
 }
 
 /** Options for startRabbitMQ(). */

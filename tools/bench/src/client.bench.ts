@@ -27,6 +27,7 @@ import { build } from "esbuild";
 import mqtt from "mqtt";
 import { assertUntransformed, bundled, ensureBuilt, ROOT } from "./built.ts";
 import { CHILD_ARGS, Child, HERE, type Msg, ROUND_TIMEOUT_MS } from "./child.ts";
+import { countMessages } from "./count-messages.ts";
 import { publishLoop } from "./publish-loop.ts";
 import {
   gc,
@@ -270,9 +271,6 @@ async function receiveMetric(
   const label = sink ? "receive (QoS 0, the sink writes)" : "receive (QoS 0 flood via mosquitto)";
   await pair("recv", label, broker, WARMUP.recv, async (lib) => {
     const topic = `bench/rx/${lib}/${process.pid}`;
-    let received = 0;
-    let goal = 0;
-    let done: (() => void) | undefined;
     let close: () => Promise<void>;
     let consume: (n: number) => Promise<void>;
     if (lib === "ours") {
@@ -292,15 +290,7 @@ async function receiveMetric(
         keepalive: 60,
       });
       await c.subscribeAsync(topic, { qos: 0 });
-      c.on("message", () => {
-        if (++received === goal) done?.();
-      });
-      consume = (n) =>
-        new Promise<void>((resolve) => {
-          received = 0;
-          goal = n;
-          done = resolve;
-        });
+      consume = countMessages(c);
       close = () => c.endAsync();
     }
     return {

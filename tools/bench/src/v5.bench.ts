@@ -20,6 +20,7 @@ import { startMosquitto } from "@umqtt/testkit";
 import mqtt from "mqtt";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
 import { Child, ROUND_TIMEOUT_MS } from "./child.ts";
+import { countMessages } from "./count-messages.ts";
 import { publishLoop } from "./publish-loop.ts";
 import {
   gc,
@@ -227,18 +228,7 @@ async function receiveMetric(port: number): Promise<void> {
         keepalive: 60,
       });
       await c.subscribeAsync(topic, { qos: 0 });
-      let received = 0;
-      let goal = 0;
-      let done: (() => void) | undefined;
-      c.on("message", () => {
-        if (++received === goal) done?.();
-      });
-      consume = (n) =>
-        new Promise<void>((resolve) => {
-          received = 0;
-          goal = n;
-          done = resolve;
-        });
+      consume = countMessages(c);
       close = () => c.endAsync();
     }
     return {

@@ -15,6 +15,7 @@ import mqtt from "mqtt";
 import { WebSocket } from "ws";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
 import { Child, type Msg, ROUND_TIMEOUT_MS } from "./child.ts";
+import { countMessages } from "./count-messages.ts";
 import {
   gc,
   machine,
@@ -133,22 +134,12 @@ async function connect(lib: LibName): Promise<Client> {
     protocolVersion: 4,
     keepalive: 60,
   });
-  let received = 0;
-  let goal = 0;
-  let done: (() => void) | undefined;
-  c.on("message", () => {
-    if (++received === goal) done?.();
-  });
+  const consume = countMessages(c);
   return {
     publish: (topic, qos) => c.publishAsync(topic, PAYLOAD, { qos }),
     async receiver(topic, qos) {
       await c.subscribeAsync(topic, { qos });
-      return (n) =>
-        new Promise<void>((resolve) => {
-          received = 0;
-          goal = n;
-          done = resolve;
-        });
+      return consume;
     },
     close: () => c.endAsync(),
   };

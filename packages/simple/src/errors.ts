@@ -1,9 +1,11 @@
 /**
  * Errors of the client. Two families, as in umqtt:
- * - {@link MQTTException}: the broker refused something (CONNACK return code 1–5, SUBACK 0x80).
+ * - {@link MQTTException}: the broker refused something (CONNACK return code 1–5, SUBACK 0x80;
+ *   on MQTT 5 any reason code ≥ 0x80 of CONNACK, PUBACK, PUBREC, SUBACK, UNSUBACK).
  * - {@link MqttClientError}: everything else, with a stable string `code`. Its subclass
- *   {@link ConnectionError} marks the failures that a reconnect can cure (robust retries those
- *   and only those).
+ *   {@link ConnectionError} is a failure of the connection; `retryable` says whether a
+ *   reconnect can cure it (robust retries those and only those). A server's MQTT 5 DISCONNECT
+ *   is a {@link ServerDisconnectError}.
  */
 
 /**
@@ -109,7 +111,9 @@ export class ConnectionError extends MqttClientError {
 /**
  * The broker refused: `code` is the CONNACK return code (1 unacceptable protocol version,
  * 2 identifier rejected, 3 server unavailable, 4 bad user name or password, 5 not authorized)
- * or 0x80 (128) for a refused subscription — as umqtt's `MQTTException(code)`.
+ * or 0x80 (128) for a refused subscription — as umqtt's `MQTTException(code)`. On MQTT 5 it
+ * is the reason code (≥ 0x80) of the CONNACK, PUBACK, PUBREC, SUBACK or UNSUBACK that refused,
+ * with the server's `reasonString` when it sent one.
  */
 export class MQTTException extends Error {
   declare readonly code: number;

@@ -83,7 +83,8 @@ export class MQTTClient extends SimpleClient {
     // Every dial goes through the rotation's transport.
     const servers = serverRotation(options);
     super(clientId, server, servers ? { ...options, transport: servers.transport() } : options, {
-      optionKeys: [...OPTION_KEYS, ...(layer.optionKeys ?? [])],
+      // The list is shared unless a layer above adds keys of its own.
+      optionKeys: layer.optionKeys ? [...OPTION_KEYS, ...layer.optionKeys] : OPTION_KEYS,
       keepPublishes: true,
       attach: (core) => {
         self.core = core;

@@ -30,7 +30,6 @@ import {
   needsV5,
   type SubscribeOptions,
   subscribe5,
-  TopicAliases,
 } from "./mqtt5.js";
 import { type MQTTClientOptions, option, type Settings, settingsOf } from "./options.js";
 import { serverTransport } from "./server-transport.js";
@@ -72,10 +71,8 @@ export type { MQTTClientOptions } from "./options.js";
  */
 export class MQTTClient {
   // `declare`: assigned in the constructor only, so no class fields are emitted as well
-  declare readonly clientId: string;
   declare readonly server: string;
   declare readonly port: number;
-  declare readonly keepalive: number;
   readonly #settings: Settings;
   readonly #layer: Layer;
   readonly #session: Session;
@@ -90,8 +87,6 @@ export class MQTTClient {
         properties?: WillProperties;
       }
     | undefined;
-  #connackProperties: ConnackProperties | undefined;
-  readonly #aliases = new TopicAliases();
 
   /**
    * @param clientId client identifier (may be empty with a clean session: the broker assigns one).
@@ -116,26 +111,38 @@ export class MQTTClient {
     const { username, password } = s.credentials;
     if (username !== undefined) checkString(username, option("user"));
     if (password !== undefined) checkString(password, option("password"), true);
-    this.clientId = clientId;
     this.server = server;
     const target = parseServer(server, s.port, options.ssl, options.sslParams !== undefined);
     this.port = target.port;
-    this.keepalive = s.keepalive;
     this.#settings = s;
     this.#layer = layer;
     const inbox = new Inbox(s.maxQueuedMessages, s.maxQueuedBytes);
     this.#session = new Session(s.maxInflight, inbox);
     this.#session.aliasMax = s.properties?.topicAliasMaximum ?? 0;
-    const link = new Link({
-      session: this.#session,
-      layer,
-      settings: s,
-      transport: s.transport ?? serverTransport(target, options),
-      accepted: (props) => this.#accepted(props),
-    });
+    const transport = s.transport ?? serverTransport(target, options);
+    const link = new Link(clientId, this.#session, layer, s, transport);
     this.#link = link;
     this.#delivery = link.delivery = new Delivery(this.#session, link);
     layer.attach?.({ fail: (err) => this.#session.fail(err) });
+  }
+
+  /**
+   * The client identifier of the next CONNECT: the one given, or the one the server assigned
+   * (MQTT 5 CONNACK) to a client that gave none.
+   * @example
+   * await client.connect(); console.log(client.clientId); // "auto-5F3A…" when "" was given
+   */
+  get clientId(): string {
+    return this.#link.clientId;
+  }
+
+  /**
+   * Keepalive in seconds: the option, or the server's (MQTT 5 CONNACK Server Keep Alive).
+   * @example
+   * await client.connect(); if (client.keepalive !== 60) console.log("the server set", client.keepalive);
+   */
+  get keepalive(): number {
+    return this.#link.keepalive;
   }
 
   /**
@@ -250,7 +257,8 @@ export class MQTTClient {
       needsV5(properties, "publish(properties)", v5);
       checkPublishProperties(properties);
     }
-    const caps = this.#connackProperties;
+    const link = this.#link;
+    const caps = link.connackProperties;
     if (v5) checkPublishAllowed(caps, retain, qos);
     // A QoS > 0 frame carries a placeholder id until it gets its window slot.
     const pid = qos ? 1 : undefined;
@@ -262,9 +270,9 @@ export class MQTTClient {
           : encodePublish(topic, msg, qos, retain, false, pid),
     );
     if (v5) checkPacketSize(caps, frame.length);
-    const conn = this.#link.requireConnection("publish()");
+    const conn = link.requireConnection("publish()");
     if (qos === 0) {
-      const wire = v5 ? this.#aliases.wire(frame, topic, msg, qos, retain, properties) : frame;
+      const wire = link.aliases?.wire(frame, topic, msg, qos, retain, properties) ?? frame;
       const queued = conn.enqueue(wire, true);
       if (queued) await queued;
       return;
@@ -275,11 +283,11 @@ export class MQTTClient {
     // Lost while waiting for the slot: robust keeps it for the next connection.
     if (!session.online && !this.#layer.keepPublishes) {
       session.releaseSlot();
-      throw notConnected("publish()", this.#link.lastClose);
+      throw notConnected("publish()", link.lastClose);
     }
     // An alias belongs to the connection the PUBLISH is written on now; re-sends use `frame`.
-    const wire =
-      v5 && session.online ? this.#aliases.wire(frame, topic, msg, qos, retain, properties) : frame;
+    const aliases = session.online ? link.aliases : undefined;
+    const wire = aliases?.wire(frame, topic, msg, qos, retain, properties) ?? frame;
     await this.#request(RequestKind.PUBLISH, session.allocate(), frame, qos, true, wire);
   }
 
@@ -294,7 +302,7 @@ export class MQTTClient {
     const v5 = this.#v5;
     needsV5(options, "subscribe(options)", v5);
     const subscription = v5
-      ? subscribe5(0, topic, qos, options, this.#connackProperties)
+      ? subscribe5(0, topic, qos, options, this.#link.connackProperties)
       : undefined;
     this.#link.requireConnection("subscribe()");
     const pid = this.#session.allocate();
@@ -379,7 +387,7 @@ export class MQTTClient {
    * if (client.connackProperties?.retainAvailable === false) console.log("no retained messages");
    */
   get connackProperties(): ConnackProperties | undefined {
-    return this.#connackProperties;
+    return this.#link.connackProperties;
   }
 
   get #v5(): boolean {
@@ -387,20 +395,6 @@ export class MQTTClient {
   }
 
   // ---- internals -------------------------------------------------------------------------
-
-  /** (MQTT 5) What an accepted CONNACK sets: window, aliases, keepalive, client id. */
-  #accepted(props: ConnackProperties | undefined): number {
-    const s = this.#settings;
-    this.#connackProperties = props;
-    this.#session.window = Math.min(s.maxInflight, props?.receiveMaximum ?? s.maxInflight);
-    this.#aliases.reset(props?.topicAliasMaximum ?? 0);
-    const self = this as { keepalive: number; clientId: string };
-    self.keepalive = props?.serverKeepAlive ?? s.keepalive;
-    if (props?.assignedClientIdentifier !== undefined) {
-      self.clientId = props.assignedClientIdentifier;
-    }
-    return self.keepalive;
-  }
 
   #request(
     kind: RequestKind,

@@ -16,9 +16,10 @@ import type { Transport, TransportEvents, TransportFactory } from "./transport.j
 
 const FLUSH_AT = 64 * 1024;
 
+/** What a connection reports to its owner; each event names the connection it came from. */
 export interface ConnectionHandlers {
-  packet(packet: Packet | Packet5): void;
-  close(err: MqttClientError): void;
+  packetRead(packet: Packet | Packet5, from: Connection): void;
+  connectionClosed(err: MqttClientError, from: Connection): void;
   /** Whether a paused reader may read again to look for a PINGRESP (not past a memory cap). */
   canProbe(): boolean;
 }
@@ -190,7 +191,7 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     this.#backlog = [];
     this.#transport?.close(graceful);
     for (const entry of unsent) entry.waiter?.reject(err);
-    this.#handlers.close(err);
+    this.#handlers.connectionClosed(err, this);
   }
 
   #append(bytes: Uint8Array): void {
@@ -244,7 +245,7 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     }
     for (const packet of packets) {
       if (this.closedBy) return;
-      this.#handlers.packet(packet);
+      this.#handlers.packetRead(packet, this);
     }
     // Then only the inbox's hard cap bounds memory.
     if (unpausable && !this.closedBy && !this.#handlers.canProbe()) {

@@ -62,9 +62,10 @@ export class Delivery {
   callback: MessageCallback | undefined;
   readonly #session: Session;
   readonly #host: DeliveryHost;
-  readonly #waiting = new Waiters<Incoming>();
+  // Both come with their first waiter: most clients never queue a second call.
+  #waiting: Waiters<Incoming> | undefined;
   /** Calls queued behind the dispatch lock's holder. */
-  readonly #queue = new Waiters();
+  #queue: Waiters | undefined;
   #locked = false;
   #dispatching = 0;
   #pumping = false;
@@ -126,16 +127,16 @@ export class Delivery {
   /** A message entered the inbox: a caller already waiting gets it. */
   arrived(): void {
     // A QoS 2 re-send the session did not deliver again left the inbox as it was.
-    if (this.#waiting.length === 0) return;
+    if (!this.#waiting?.length) return;
     const message = this.#session.inbox.shift();
-    if (message) this.#waiting.resolveNext(message);
+    if (message) this.#waiting!.resolveNext(message);
   }
 
   /** The connection ended: every caller waiting for a message or for the lock rejects. */
   closed(err: MqttClientError): void {
-    this.#waiting.rejectAll(err);
+    this.#waiting?.rejectAll(err);
     // The call holding the lock settles with its own wait.
-    this.#queue.rejectAll(err);
+    this.#queue?.rejectAll(err);
   }
 
   /** Flow control after every change of the inbox or of what is awaited (see Design). */
@@ -186,13 +187,14 @@ export class Delivery {
     if (this.#locked) {
       const closed = this.#host.lastClosed();
       if (closed?.code === ErrorCode.CLIENT_CLOSED) throw closed;
+      this.#queue ??= new Waiters();
       await this.#queue.wait();
     } else this.#locked = true;
     try {
       return await run();
     } finally {
       // Handed straight to the next in line: a call made meanwhile queues behind it.
-      if (!this.#queue.resolveNext()) this.#locked = false;
+      if (!this.#queue?.resolveNext()) this.#locked = false;
     }
   }
 
@@ -217,6 +219,7 @@ export class Delivery {
       return Promise.resolve(message);
     }
     if (!this.#session.online) return Promise.reject(this.#closedError("waiting for a message"));
+    this.#waiting ??= new Waiters();
     return this.#waiting.wait();
   }
 

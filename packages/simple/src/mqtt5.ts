@@ -153,16 +153,15 @@ export function subscribe5(
 
 /**
  * Automatic outbound topic aliases on one connection [MQTT-3.3.2-8]: the first PUBLISH of a
- * topic carries it with a new alias, later ones an empty topic and the alias. A new
- * connection starts over (`reset`); re-sent PUBLISHes use their full topic.
+ * topic carries it with a new alias, later ones an empty topic and the alias. Each connection
+ * whose CONNACK allows aliases gets its own; re-sent PUBLISHes use their full topic.
  */
 export class TopicAliases {
-  #aliases: Map<string, number> | undefined;
-  #max = 0;
+  readonly #aliases = new Map<string, number>();
+  readonly #max: number;
 
-  /** A new connection: the server allows `max` aliases (CONNACK Topic Alias Maximum). */
-  reset(max: number): void {
-    this.#aliases = undefined;
+  /** The server allows `max` aliases (CONNACK Topic Alias Maximum). */
+  constructor(max: number) {
     this.#max = max;
   }
 
@@ -175,8 +174,7 @@ export class TopicAliases {
     retain: boolean,
     properties: PublishProperties | undefined,
   ): Uint8Array {
-    if (this.#max === 0 || typeof topic !== "string") return frame;
-    this.#aliases ??= new Map();
+    if (typeof topic !== "string") return frame;
     const aliases = this.#aliases;
     let alias = aliases.get(topic);
     const known = alias !== undefined;

@@ -61,7 +61,8 @@ export class Session {
   /** Inbound QoS 2 pids until their PUBREL: the message while the application has not taken it. */
   // Created on first use, as the alias map: an idle connection pays for neither.
   #received: Map<number, Incoming | typeof RECEIVED> | undefined;
-  readonly #slots = new Waiters();
+  // Comes with the first publish that waits for the window.
+  #slots: Waiters | undefined;
   #publishes = 0;
   #lastPid = 0;
   #window: number;
@@ -96,7 +97,7 @@ export class Session {
 
   set window(n: number) {
     this.#window = n;
-    while (this.#publishes < this.#window && this.#slots.resolveNext()) this.#publishes++;
+    while (this.#publishes < this.#window && this.#slots?.resolveNext()) this.#publishes++;
   }
 
   /** Next free packet id after the last one handed out; wraps after 65535 and skips 0. */
@@ -114,17 +115,18 @@ export class Session {
    * the fast path), else a promise that resolves in call order.
    */
   acquireSlot(): Promise<void> | undefined {
-    if (this.#slots.length === 0 && this.#publishes < this.#window) {
+    if (!this.#slots?.length && this.#publishes < this.#window) {
       this.#publishes++;
       return undefined;
     }
+    this.#slots ??= new Waiters();
     return this.#slots.wait();
   }
 
   /** Gives a slot back (its publish was acknowledged or never sent); the next waiter gets it. */
   releaseSlot(): void {
     // Over a window that shrank (Receive Maximum), the slot is not handed on.
-    if (this.#publishes > this.#window || !this.#slots.resolveNext()) this.#publishes--;
+    if (this.#publishes > this.#window || !this.#slots?.resolveNext()) this.#publishes--;
   }
 
   /**
@@ -293,13 +295,13 @@ export class Session {
   disconnected(err: Error, keepPublishes: boolean): void {
     this.online = false;
     this.#rejectRequests(err, keepPublishes);
-    if (!keepPublishes) this.#slots.rejectAll(err);
+    if (!keepPublishes) this.#slots?.rejectAll(err);
   }
 
   /** Rejects every request and every publish waiting for a slot. */
   fail(err: Error): void {
     this.#rejectRequests(err, false);
-    this.#slots.rejectAll(err);
+    this.#slots?.rejectAll(err);
   }
 
   #publish(packet: Extract<Packet | Packet5, { type: "publish" }>): Uint8Array | undefined {

@@ -23,8 +23,8 @@ async function open(options: { maxPacketSize?: number } = {}) {
   const connection = await Connection.open(
     server.factory,
     {
-      packet: (p) => packets.push(p),
-      close: (err) => closes.push(err),
+      packetRead: (p) => packets.push(p),
+      connectionClosed: (err) => closes.push(err),
       canProbe: () => owner.canProbe,
     },
     { keepalive: 0, ...options },
@@ -240,7 +240,7 @@ describe("Connection end", () => {
     server.refuse = new Error("ECONNREFUSED");
     const opening = Connection.open(
       server.factory,
-      { packet: () => {}, close: () => {}, canProbe: () => true },
+      { packetRead: () => {}, connectionClosed: () => {}, canProbe: () => true },
       { keepalive: 0 },
       new AbortController().signal,
     );
@@ -260,7 +260,7 @@ describe("Connection end", () => {
         await gate;
         return server.factory(events, signal);
       },
-      { packet: () => {}, close: (err) => closes.push(err), canProbe: () => true },
+      { packetRead: () => {}, connectionClosed: (err) => closes.push(err), canProbe: () => true },
       { keepalive: 0 },
       abort.signal,
     );

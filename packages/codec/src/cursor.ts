@@ -189,28 +189,6 @@ export function block<T>(run: (p: unknown, kind: number) => T, p: unknown, kind:
   return r;
 }
 
-/**
- * Reads from `at` up to `stop` with `run(t)`, leaving {@link pos} after what it read (MQTT 5
- * PUBLISH properties, between the hand-written topic and payload).
- */
-export function readPart<P>(
-  run: (p: undefined, t: number) => P,
-  t: number,
-  b: Uint8Array,
-  at: number,
-  stop: number,
-): P {
-  reading = true;
-  buf = b;
-  pos = at;
-  end = stop;
-  try {
-    return run(undefined, t);
-  } finally {
-    buf = null;
-  }
-}
-
 /** Bytes of `v` without a length prefix (a PUBLISH payload), measured or written. */
 export function raw(v: unknown, what: string): void {
   const n = buf ? lens[li++] : lens[lens.push(fieldLength(v, what, false)) - 1];
@@ -218,13 +196,18 @@ export function raw(v: unknown, what: string): void {
   pos += n;
 }
 
-/** Decodes `[start, stop)` of `b` with `run(fields, t)`; every byte must be consumed. */
+/**
+ * Decodes `[start, stop)` of `b` with `run(fields, t)`; every byte must be consumed, unless
+ * `partial`: then {@link pos} is left after what `run` read (MQTT 5 PUBLISH properties, between
+ * the hand-written topic and payload).
+ */
 export function readWith<P>(
   run: (p: Fields, t: number) => P,
   t: number,
   b: Uint8Array,
   start: number,
   stop: number,
+  partial = false,
 ): P {
   reading = true;
   buf = b;
@@ -232,7 +215,7 @@ export function readWith<P>(
   end = stop;
   try {
     const p = run({}, t);
-    if (pos !== end) fail(BAD_LENGTH, "bytes after the last field");
+    if (!partial && pos !== end) fail(BAD_LENGTH, "bytes after the last field");
     return p;
   } finally {
     // A malformed packet must not keep its (possibly reassembled) bytes alive.

@@ -1,44 +1,18 @@
 import { readBody } from "./body.js";
-import { checkQos, short } from "./cursor.js";
 import { decodeBody5 } from "./decode5.js";
 import { CodecErrorCode, fail } from "./errors.js";
-import { headerFlags, NAMES, type Packet, type QoS } from "./packet-types.js";
+import { headerFlags, NAMES, type Packet } from "./packet-types.js";
 import type { Packet5 } from "./packet-types5.js";
-import { scanUtf8 } from "./utf8.js";
+import { decodePublish } from "./publish.js";
 import { readVarint } from "./varint.js";
 
 /*
  * Design: decodeBody turns one complete frame into a Packet, reading only inside [start, end)
  * and reporting every problem as an MqttCodecError, never a TypeError or RangeError. PUBLISH,
- * the hot path, is decoded here without a cursor; its topic and payload are views, not copies.
+ * the hot path, is decoded by publish.ts without a cursor; its topic and payload are views.
  */
 
 const { BAD_LENGTH, BAD_FLAGS } = CodecErrorCode;
-
-function decodePublish(flags: number, b: Uint8Array, start: number, end: number): Packet {
-  const qos = ((flags >> 1) & 3) as QoS;
-  // [MQTT-3.3.1-4] QoS 3 is reserved
-  checkQos(qos, "qos");
-  const dup = (flags & 8) !== 0;
-  // [MQTT-3.3.1-2] DUP is 0 on QoS 0
-  if (dup && qos === 0) fail(BAD_FLAGS, "dup must be false for QoS 0");
-  const topicEnd = start + 2 + ((b[start] << 8) | b[start + 1]);
-  const payloadStart = topicEnd + (qos === 0 ? 0 : 2);
-  // NaN from reading past the frame also lands here
-  if (!(payloadStart <= end)) short();
-  // [MQTT-4.7.3-1] non-empty; [MQTT-1.5.3-1/2] UTF-8; [MQTT-3.3.2-2] no wildcards: one pass
-  const r = topicEnd === start + 2 ? 2 : scanUtf8(b, start + 2, topicEnd, true);
-  if (r === 1) fail(CodecErrorCode.BAD_UTF8, "topic name is not UTF-8 without U+0000");
-  if (r === 2) fail(CodecErrorCode.BAD_TOPIC, "topic name empty or with a wildcard");
-  const topic = b.subarray(start + 2, topicEnd);
-  const payload = b.subarray(payloadStart, end);
-  const retain = (flags & 1) !== 0;
-  if (qos === 0) return { type: "publish", topic, payload, qos, retain, dup };
-  const packetId = (b[topicEnd] << 8) | b[topicEnd + 1];
-  // [MQTT-2.3.1-1] QoS > 0 carries a non-zero packet id
-  if (packetId === 0) fail(CodecErrorCode.BAD_PACKET_ID, "packetId must be 1..65535");
-  return { type: "publish", topic, payload, qos, retain, dup, packetId };
-}
 
 /**
  * Decodes the body `[start, end)` of one frame whose first header byte is `first`.

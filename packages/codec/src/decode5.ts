@@ -1,4 +1,4 @@
-import { readBody5 } from "./body5.js";
+import { readBody5 } from "./body.js";
 import { CodecErrorCode, fail } from "./errors.js";
 import { headerFlags, NAMES } from "./packet-types.js";
 import type { Packet5 } from "./packet-types5.js";

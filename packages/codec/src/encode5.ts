@@ -1,4 +1,4 @@
-import { writeBody5 } from "./body5.js";
+import { writeBody } from "./body.js";
 import { CodecErrorCode, fail } from "./errors.js";
 import { headerFlags, PacketType } from "./packet-types.js";
 import type { PacketInput5 } from "./packet-types5.js";
@@ -12,5 +12,5 @@ export function encode5(p: PacketInput5): Uint8Array {
     : fail(CodecErrorCode.UNKNOWN_TYPE, "unknown packet type");
   if (p.type === "publish")
     return encodePublishV5(p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties);
-  return writeBody5(p, t, (t << 4) | headerFlags(t));
+  return writeBody(p, t, (t << 4) | headerFlags(t), true);
 }

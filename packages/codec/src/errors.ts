@@ -88,21 +88,28 @@ const NAMES = [
   "DUPLICATE_PROPERTY",
   "BAD_REASON_CODE",
   "BAD_SUBSCRIBE_OPTIONS",
-] as const;
+] as const satisfies readonly (keyof CodecErrorCodes)[];
 
-// Compile-time check that NAMES and CodecErrorCodes list the same names.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type IsTrue<T extends true> = T;
-export type NamesMatch = IsTrue<Same<(typeof NAMES)[number], keyof CodecErrorCodes>>;
+/**
+ * Builds a table of stable error codes, each name mapped to `"ERR_" + name`, so that each code
+ * is spelled once in a bundle. Typing the result as a documented interface checks that the
+ * names cover it.
+ *
+ * @example
+ * const NAMES = ["NOT_CONNECTED", "TIMEOUT"] as const;
+ * const Code: { NOT_CONNECTED: "ERR_NOT_CONNECTED"; TIMEOUT: "ERR_TIMEOUT" } = errorCodes(NAMES);
+ */
+export function errorCodes<const N extends string>(
+  names: readonly N[],
+): { readonly [K in N]: `ERR_${K}` } {
+  return Object.fromEntries(names.map((name) => [name, `ERR_${name}`])) as never;
+}
 
 /**
  * Stable machine-readable codes carried by {@link MqttCodecError}, e.g.
- * `CodecErrorCode.BAD_FLAGS === "ERR_BAD_FLAGS"`. Built from the name list so that each code is
- * spelled once in the bundle.
+ * `CodecErrorCode.BAD_FLAGS === "ERR_BAD_FLAGS"`.
  */
-export const CodecErrorCode: CodecErrorCodes = Object.fromEntries(
-  NAMES.map((name) => [name, `ERR_${name}`]),
-) as unknown as CodecErrorCodes;
+export const CodecErrorCode: CodecErrorCodes = errorCodes(NAMES);
 
 /** One of the {@link CodecErrorCode} values. */
 export type CodecErrorCode = CodecErrorCodes[keyof CodecErrorCodes];

@@ -1,8 +1,8 @@
 export { encodeAck } from "./ack.js";
 export { decode } from "./decode.js";
 export { Decoder, type DecoderOptions } from "./decoder.js";
-export { DISCONNECT, encode, encodePublish, PINGREQ, PINGRESP } from "./encode.js";
-export { CodecErrorCode, MqttCodecError } from "./errors.js";
+export { DISCONNECT, encode, PINGREQ, PINGRESP } from "./encode.js";
+export { CodecErrorCode, errorCodes, MqttCodecError } from "./errors.js";
 export {
   type AckPacket,
   type Bytes,
@@ -56,6 +56,7 @@ export type {
   UserProperties,
   WillProperties,
 } from "./properties.js";
+export { encodePublish } from "./publish.js";
 export { setDup, setPacketId } from "./publish-frame.js";
 export { encodePublishV5 } from "./publish5.js";
 export { reasonName } from "./reason-codes.js";

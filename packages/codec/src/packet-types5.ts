@@ -1,4 +1,11 @@
-import type { Bytes, QoS } from "./packet-types.js";
+import type {
+  Bytes,
+  PublishInput,
+  PublishPacket,
+  QoS,
+  UnsubscribeInput,
+  UnsubscribePacket,
+} from "./packet-types.js";
 import type {
   AckProperties,
   AuthProperties,
@@ -42,14 +49,7 @@ export interface ConnackPacket5 {
 }
 
 /** PUBLISH (MQTT 5). `topic` may be empty when `properties.topicAlias` is set. */
-export interface PublishPacket5 {
-  type: "publish";
-  topic: Uint8Array;
-  payload: Uint8Array;
-  qos: QoS;
-  retain: boolean;
-  dup: boolean;
-  packetId?: number;
+export interface PublishPacket5 extends PublishPacket {
   properties?: PublishProperties;
 }
 
@@ -89,10 +89,7 @@ export interface SubackPacket5 {
 }
 
 /** UNSUBSCRIBE (MQTT 5). */
-export interface UnsubscribePacket5 {
-  type: "unsubscribe";
-  packetId: number;
-  topicFilters: string[];
+export interface UnsubscribePacket5 extends UnsubscribePacket {
   properties?: UnsubscribeProperties;
 }
 
@@ -150,14 +147,7 @@ export interface ConnectInput5 {
 }
 
 /** PUBLISH (MQTT 5) as encode accepts it. */
-export interface PublishInput5 {
-  type: "publish";
-  topic: Bytes;
-  payload: Bytes;
-  qos: QoS;
-  retain: boolean;
-  dup: boolean;
-  packetId?: number;
+export interface PublishInput5 extends PublishInput {
   properties?: PublishProperties;
 }
 
@@ -176,10 +166,7 @@ export interface SubscribeInput5 {
 }
 
 /** UNSUBSCRIBE (MQTT 5) as encode accepts it. */
-export interface UnsubscribeInput5 {
-  type: "unsubscribe";
-  packetId: number;
-  topicFilters: Bytes[];
+export interface UnsubscribeInput5 extends UnsubscribeInput {
   properties?: UnsubscribeProperties;
 }
 

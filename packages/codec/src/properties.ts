@@ -150,7 +150,7 @@ const BINARY = 9;
 const PAIR = 10;
 
 // Where a property may appear: a bit per packet type code; bit 0 is the will in a CONNECT.
-const WILL = 1;
+const WILL = 1 << 0;
 const CONNECT = 1 << 1;
 const CONNACK = 1 << 2;
 const PUBLISH = 1 << 3;

@@ -7,6 +7,7 @@
  *   reconnect can cure it (robust retries those and only those). A server's MQTT 5 DISCONNECT
  *   is a {@link ServerDisconnectError}.
  */
+import { errorCodes } from "@umqtt/codec";
 
 /**
  * The {@link ErrorCode} table as a type, documented per code. The values never change; match
@@ -53,21 +54,13 @@ const NAMES = [
   "OFFLINE_QUEUE_FULL",
   "RECONNECT_FAILED",
   "SERVER_DISCONNECT",
-] as const;
-
-// Compile-time check that NAMES and ErrorCodes list the same names.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type IsTrue<T extends true> = T;
-export type NamesMatch = IsTrue<Same<(typeof NAMES)[number], keyof ErrorCodes>>;
+] as const satisfies readonly (keyof ErrorCodes)[];
 
 /**
  * Stable machine-readable codes of {@link MqttClientError}, e.g.
- * `ErrorCode.NOT_CONNECTED === "ERR_NOT_CONNECTED"`. Built from the name list so that each code
- * is spelled once in the bundle.
+ * `ErrorCode.NOT_CONNECTED === "ERR_NOT_CONNECTED"`.
  */
-export const ErrorCode: ErrorCodes = Object.fromEntries(
-  NAMES.map((name) => [name, `ERR_${name}`]),
-) as unknown as ErrorCodes;
+export const ErrorCode: ErrorCodes = errorCodes(NAMES);
 
 /** One of the {@link ErrorCode} values. */
 export type ErrorCode = ErrorCodes[keyof ErrorCodes];

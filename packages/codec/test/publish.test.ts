@@ -9,7 +9,7 @@ const topicOf = (frame: Uint8Array): string => text.decode((decode(frame) as Pub
 describe("encodePublish topic cache", () => {
   it("refuses a missing topic on a fresh module (nothing cached yet)", async () => {
     vi.resetModules();
-    const fresh = await import("../src/encode.js");
+    const fresh = await import("../src/publish.js");
     let code: unknown;
     try {
       fresh.encodePublish(undefined as unknown as string, "x", 0, false, false);

@@ -1,22 +1,6 @@
-export type {
-  Message,
-  MessageCallback,
-  MessageInfo,
-  PublishProperties,
-  QoS,
-  SubscribeOptions,
-  Transport,
-  TransportFactory,
-  UserProperties,
-} from "@umqtt/robust";
-export {
-  ConnectionError,
-  ErrorCode,
-  InvalidArgumentError,
-  isConnectionError,
-  MQTTException,
-  MqttClientError,
-} from "@umqtt/robust";
+// Everything of @umqtt/robust (its errors, types and layer contract), with this package's
+// MQTTClient and options in place of robust's.
+export * from "@umqtt/robust";
 export type { MQTTClientOptions } from "./client.js";
 export { MQTTClient } from "./client.js";
 export type { Handler } from "./handlers.js";

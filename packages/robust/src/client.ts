@@ -23,7 +23,6 @@ import {
   type Message,
   type MQTTException,
   MqttClientError,
-  type PublishProperties,
   type QoS,
   MQTTClient as SimpleClient,
   type SubscribeOptions,
@@ -235,21 +234,16 @@ export class MQTTClient extends SimpleClient {
    * @example
    * await client.publish("telemetry", JSON.stringify(sample), false, 1);
    */
-  override async publish(
-    topic: string | Uint8Array,
-    msg: string | Uint8Array,
-    retain = false,
-    qos: QoS = 0,
-    properties?: PublishProperties,
-  ): Promise<void> {
+  override async publish(...args: Parameters<SimpleClient["publish"]>): Promise<void> {
     for (;;) {
       if (!this.isConnected()) {
+        const [topic, msg, retain = false, qos = 0] = args;
         // Bad arguments are refused now, never queued.
         checkPublish(topic, msg, retain, qos);
         await this.#park(qos);
       }
       try {
-        return await super.publish(topic, msg, retain, qos, properties);
+        return await super.publish(...args);
       } catch (err) {
         if (!this.#retryable(err)) throw this.#unretried(err);
       }

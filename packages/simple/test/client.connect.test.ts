@@ -115,6 +115,40 @@ describe("connect()", () => {
     await p;
   });
 
+  test("a transport that opens after a newer connect() took over is closed unheard: the newer connection and its work go on", async () => {
+    const broker = new ScriptedBroker();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let dials = 0;
+    const client = new MQTTClient("cid", "h", {
+      keepalive: 0,
+      transport: async (events, signal) => {
+        if (dials++ === 0) await gate;
+        return broker.factory(events, signal);
+      },
+    });
+    const first = client.connect().catch((err: unknown) => err);
+    await turns();
+    const next = broker.nextLink();
+    const second = client.connect();
+    const link2 = await next;
+    await link2.next("connect");
+    link2.connack();
+    await second;
+    const publishing = client.publish("t", "m", false, 1);
+    const pid = (await link2.next("publish")).pid!;
+    const late = broker.nextLink();
+    open();
+    const link1 = await late;
+    expect(await first).toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
+    await turns();
+    expect(link1.conn.closed).toBe(true);
+    expect(link1.packets).toEqual([]);
+    expect(client.isConnected()).toBe(true);
+    link2.puback(pid);
+    await expect(publishing).resolves.toBeUndefined();
+  });
+
   test("connect() after the peer closed opens a new connection", async () => {
     const session = await connected();
     session.conn.close();

@@ -44,11 +44,14 @@ export class Connection implements TransportEvents, KeepaliveHooks {
   #pausedByOwner = false;
   /** Set once the connection is over; the reason every later operation gets. */
   closedBy: MqttClientError | undefined;
+  /** (MQTT 5) Nothing read yet: the first bytes may be a 3.1.1 server's refusal. */
+  #greeting: boolean;
 
   readonly #handlers: ConnectionHandlers;
 
   private constructor(handlers: ConnectionHandlers, options: ConnectionOptions) {
     this.#handlers = handlers;
+    this.#greeting = options.protocolVersion === 5;
     this.#decoder = new Decoder({
       maxPacketSize: options.maxPacketSize,
       protocolVersion: options.protocolVersion ?? 4,
@@ -231,6 +234,18 @@ export class Connection implements TransportEvents, KeepaliveHooks {
     // Data while paused: this transport cannot pause (a browser WebSocket).
     const unpausable = this.#pausedByOwner;
     this.#keepalive.received();
+    if (this.#greeting) {
+      this.#greeting = false;
+      // A server without MQTT 5 answers with the 3.1.1 CONNACK `20 02 00 rc` (3.1.1's
+      // [MQTT-3.1.2-2]), which MQTT 5 cannot frame: its CONNACK has a property block.
+      const rc = chunk[3] ?? 0;
+      if (chunk[0] === 0x20 && chunk[1] === 2 && chunk[2] === 0 && rc >= 1 && rc <= 5) {
+        return this.#handlers.packetRead(
+          { type: "connack", sessionPresent: false, returnCode: rc },
+          this,
+        );
+      }
+    }
     let packets: (Packet | Packet5)[];
     try {
       packets = this.#decoder.push(chunk);

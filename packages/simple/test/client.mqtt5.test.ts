@@ -89,6 +89,30 @@ describe("MQTT 5 CONNECT and CONNACK", () => {
     expect((err as MQTTException).reasonString).toBe("no entry");
   });
 
+  test("a server without MQTT 5 answering with the 3.1.1 CONNACK 20 02 00 01 rejects with the MQTTException of that return code", async () => {
+    for (const code of [1, 5]) {
+      const broker = new ScriptedBroker();
+      const client = new MQTTClient("c5", "memory", { protocolVersion: 5, transport: broker.factory });
+      const next = broker.nextLink();
+      const up = client.connect().catch((e: unknown) => e);
+      const link = await next;
+      await link.next("connect");
+      link.conn.send(Uint8Array.of(0x20, 0x02, 0x00, code));
+      const err = await up;
+      expect(err).toBeInstanceOf(MQTTException);
+      expect(err).toMatchObject({ code, message: expect.stringContaining(`CONNACK ${code}: `) });
+      expect(link.conn.closed).toBe(true);
+      expect(client.isConnected()).toBe(false);
+    }
+  });
+
+  test("after the first packet, a 3.1.1-shaped CONNACK is malformed MQTT 5 (ERR_PROTOCOL)", async () => {
+    const { link, client } = await v5();
+    const closed = client.ping().catch((e: unknown) => e);
+    link.conn.send(Uint8Array.of(0x20, 0x02, 0x00, 0x01));
+    expect(await closed).toMatchObject({ code: ErrorCode.PROTOCOL });
+  });
+
   test("server keepalive, assigned client id and the CONNACK properties are applied", async () => {
     const broker = new ScriptedBroker();
     const client = new MQTTClient("", "memory", {

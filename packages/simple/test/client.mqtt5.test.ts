@@ -92,7 +92,10 @@ describe("MQTT 5 CONNECT and CONNACK", () => {
   test("a server without MQTT 5 answering with the 3.1.1 CONNACK 20 02 00 01 rejects with the MQTTException of that return code", async () => {
     for (const code of [1, 5]) {
       const broker = new ScriptedBroker();
-      const client = new MQTTClient("c5", "memory", { protocolVersion: 5, transport: broker.factory });
+      const client = new MQTTClient("c5", "memory", {
+        protocolVersion: 5,
+        transport: broker.factory,
+      });
       const next = broker.nextLink();
       const up = client.connect().catch((e: unknown) => e);
       const link = await next;

@@ -25,7 +25,9 @@ import { Decoder, encode, encodePublish } from "@umqtt/codec";
 import { type Mosquitto, startMosquitto } from "@umqtt/testkit";
 import { build } from "esbuild";
 import mqtt from "mqtt";
+import { flag, JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt, ROOT } from "./built.ts";
+import { calibrate, ROUND_SECONDS } from "./calibrate.ts";
 import { CHILD_ARGS, Child, HERE, type Msg, ROUND_TIMEOUT_MS } from "./child.ts";
 import { countMessages } from "./count-messages.ts";
 import { publishLoop } from "./publish-loop.ts";
@@ -48,13 +50,6 @@ const PAYLOAD = Buffer.alloc(Number(process.env.UMQTT_BENCH_PAYLOAD ?? 16), 0x61
 const TOPIC = "bench/umqtt/t1";
 const HEAP_CLIENTS = Number(process.env.UMQTT_BENCH_HEAP_CLIENTS ?? 1000);
 
-const argv = process.argv.slice(2);
-const JSON_OUT = argv.includes("--json");
-const flag = (name: string): string[] | undefined =>
-  argv
-    .find((a) => a.startsWith(`--${name}=`))
-    ?.slice(name.length + 3)
-    .split(",");
 const ONLY = flag("only");
 const BROKERS = flag("broker");
 const LIBS = flag("lib");
@@ -62,12 +57,6 @@ const want = (metric: string) => !ONLY || ONLY.includes(metric);
 const wantBroker = (b: string) => !BROKERS || BROKERS.includes(b);
 const wantLib = (l: string) => !LIBS || LIBS.includes(l);
 
-/**
- * Seconds one measured round should take. Message counts are calibrated per library and metric
- * from two warm-up rounds (rate × ROUND_SECONDS), so fast and slow clients both get ~1–3 s
- * rounds; UMQTT_BENCH_SCALE multiplies the duration and thus the counts.
- */
-const ROUND_SECONDS = scaled(1200, 50) / 1000;
 /** Messages in the first warm-up round. */
 const WARMUP = {
   qos0: 20_000,
@@ -153,16 +142,6 @@ interface Pair {
 
 const results: Pair[] = [];
 const ceilings: { name: string; value: Summary }[] = [];
-
-/**
- * Two warm-up rounds: `first` messages, then ~0.3 s worth; returns the count for a round of
- * about ROUND_SECONDS at the rate of the second.
- */
-async function calibrate(round: (n: number) => Promise<number>, first: number): Promise<number> {
-  const rate1 = await round(first);
-  const rate2 = await round(Math.max(50, Math.round(rate1 * 0.3)));
-  return Math.max(100, Math.round(rate2 * ROUND_SECONDS));
-}
 
 /** Runs `round(lib, n)` (returns msg/s) for both libraries: one warm-up, ROUNDS measured rounds. */
 async function pair(

@@ -15,6 +15,7 @@
  */
 import type { QoS } from "@umqtt/codec";
 import mqttPacket from "mqtt-packet";
+import { JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
 import {
   machine,
@@ -36,7 +37,6 @@ assertUntransformed(codec.encode, "@umqtt/codec");
 
 const ROUNDS = rounds(9);
 const SAMPLE_MS = Number(process.env.UMQTT_BENCH_SAMPLE_MS ?? 100);
-const JSON_OUT = process.argv.includes("--json");
 
 /** Keeps results alive so the JIT cannot drop the work. */
 let blackhole = 0;

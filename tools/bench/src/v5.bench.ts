@@ -18,36 +18,19 @@
 
 import { startMosquitto } from "@umqtt/testkit";
 import mqtt from "mqtt";
+import { flag, JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
+import { calibrate } from "./calibrate.ts";
 import { Child, ROUND_TIMEOUT_MS } from "./child.ts";
 import { countMessages } from "./count-messages.ts";
 import { publishLoop } from "./publish-loop.ts";
-import {
-  gc,
-  machine,
-  pairedRatio,
-  ratio,
-  rounds,
-  scaled,
-  si,
-  spread,
-  summarize,
-  table,
-} from "./stats.ts";
+import { gc, machine, pairedRatio, ratio, rounds, si, spread, summarize, table } from "./stats.ts";
 
 const ROUNDS = rounds(5);
 const PAYLOAD = Buffer.alloc(Number(process.env.UMQTT_BENCH_PAYLOAD ?? 16), 0x61);
 const TOPIC = "bench/umqtt/v5/sensors/kitchen/temperature";
-const ROUND_SECONDS = scaled(1200, 50) / 1000;
 const WARMUP = { qos0: 20_000, qos1w64: 10_000, recv: 20_000 };
 
-const argv = process.argv.slice(2);
-const JSON_OUT = argv.includes("--json");
-const flag = (name: string): string[] | undefined =>
-  argv
-    .find((a) => a.startsWith(`--${name}=`))
-    ?.slice(name.length + 3)
-    .split(",");
 const ONLY = flag("only");
 const want = (metric: string) => !ONLY || ONLY.includes(metric);
 
@@ -116,12 +99,6 @@ type Runner = {
   close: () => Promise<void>;
   aliases?: boolean;
 };
-
-async function calibrate(round: (n: number) => Promise<number>, first: number): Promise<number> {
-  const rate1 = await round(first);
-  const rate2 = await round(Math.max(50, Math.round(rate1 * 0.3)));
-  return Math.max(100, Math.round(rate2 * ROUND_SECONDS));
-}
 
 /**
  * Every contestant: calibration, then ROUNDS rounds with the order rotated each round, so

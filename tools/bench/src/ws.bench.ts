@@ -13,7 +13,9 @@
  */
 import mqtt from "mqtt";
 import { WebSocket } from "ws";
+import { flag, JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
+import { calibrate } from "./calibrate.ts";
 import { Child, type Msg, ROUND_TIMEOUT_MS } from "./child.ts";
 import { countMessages } from "./count-messages.ts";
 import {
@@ -23,7 +25,6 @@ import {
   ratio,
   rounds,
   type Summary,
-  scaled,
   si,
   spread,
   summarize,
@@ -32,16 +33,8 @@ import {
 
 const ROUNDS = rounds(5);
 const PAYLOAD = Buffer.alloc(Number(process.env.UMQTT_BENCH_PAYLOAD ?? 16), 0x61);
-const ROUND_SECONDS = scaled(1200, 50) / 1000;
 const WARMUP = { qos0: 10_000, qos1w64: 5_000, recv0: 10_000, recv1: 5_000 };
 
-const argv = process.argv.slice(2);
-const JSON_OUT = argv.includes("--json");
-const flag = (name: string) =>
-  argv
-    .find((a) => a.startsWith(`--${name}=`))
-    ?.slice(name.length + 3)
-    .split(",");
 const ONLY = flag("only");
 const LIBS = (["ours", "mqttjs"] as const).filter((l) => !flag("lib") || flag("lib")?.includes(l));
 type LibName = (typeof LIBS)[number];
@@ -80,9 +73,7 @@ async function pair(
   for (const lib of LIBS) {
     const runner = await setup(lib);
     runners.set(lib, runner);
-    const rate1 = await runner.round(first);
-    const rate2 = await runner.round(Math.max(50, Math.round(rate1 * 0.3)));
-    sizes.set(lib, Math.max(100, Math.round(rate2 * ROUND_SECONDS)));
+    sizes.set(lib, await calibrate((k) => runner.round(k), first));
   }
   const samples = new Map<LibName, number[]>(LIBS.map((l) => [l, []]));
   for (let r = 0; r < ROUNDS; r++) {

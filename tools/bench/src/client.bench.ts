@@ -24,12 +24,12 @@ import { gzipSync } from "node:zlib";
 import { Decoder, encode, encodePublish } from "@umqtt/codec";
 import { type Mosquitto, startMosquitto } from "@umqtt/testkit";
 import { build } from "esbuild";
-import mqtt from "mqtt";
 import { flag, JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt, ROOT } from "./built.ts";
 import { calibrate, ROUND_SECONDS } from "./calibrate.ts";
-import { CHILD_ARGS, Child, HERE, type Msg, ROUND_TIMEOUT_MS } from "./child.ts";
-import { countMessages } from "./count-messages.ts";
+import { CHILD_ARGS, Child, HERE, type Msg } from "./child.ts";
+import { floodRound, startFlood } from "./flood-round.ts";
+import { connectMqttjs } from "./mqttjs.ts";
 import { publishLoop } from "./publish-loop.ts";
 import {
   gc,
@@ -44,6 +44,7 @@ import {
   summarize,
   table,
 } from "./stats.ts";
+import { type Subscriber, subscribeMqttjs, subscribeOurs } from "./subscriber.ts";
 
 const ROUNDS = rounds(5);
 const PAYLOAD = Buffer.alloc(Number(process.env.UMQTT_BENCH_PAYLOAD ?? 16), 0x61);
@@ -111,12 +112,7 @@ async function connectPub(lib: LibName, port: number): Promise<Pub> {
       close: () => c.disconnect(),
     };
   }
-  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-    clientId: clientId(lib),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-    keepalive: 60,
-  });
+  const c = await connectMqttjs(`mqtt://127.0.0.1:${port}`, clientId(lib), 4);
   return {
     publish: (qos) => c.publishAsync(TOPIC, PAYLOAD, { qos }),
     close: () => c.endAsync(),
@@ -239,72 +235,23 @@ async function receiveMetric(
   sink?: Sink,
 ): Promise<void> {
   if (!want("recv") || !wantBroker(broker)) return;
-  let flood: Child;
-  if (sink) flood = sink.child;
-  else {
-    flood = (await Child.start("flood.ts")).child;
-    const connected = flood.next("connected");
-    flood.send({ cmd: "connect", port });
-    await connected;
-  }
+  const flood = sink ? sink.child : await startFlood(port);
   const label = sink ? "receive (QoS 0, the sink writes)" : "receive (QoS 0 flood via mosquitto)";
   await pair("recv", label, broker, WARMUP.recv, async (lib) => {
     const topic = `bench/rx/${lib}/${process.pid}`;
-    let close: () => Promise<void>;
-    let consume: (n: number) => Promise<void>;
+    let sub: Subscriber;
     if (lib === "ours") {
       const c = new MQTTClient(clientId(lib), "127.0.0.1", { port, keepalive: 60 });
       await c.connect();
-      await c.subscribe(topic, 0);
-      consume = async (n) => {
-        let k = 0;
-        for await (const _ of c.messages()) if (++k === n) break;
-      };
-      close = () => c.disconnect();
+      sub = await subscribeOurs(c, topic, 0);
     } else {
-      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-        clientId: clientId(lib),
-        reconnectPeriod: 0,
-        protocolVersion: 4,
-        keepalive: 60,
-      });
-      await c.subscribeAsync(topic, { qos: 0 });
-      consume = countMessages(c);
-      close = () => c.endAsync();
+      const c = await connectMqttjs(`mqtt://127.0.0.1:${port}`, clientId(lib), 4);
+      sub = await subscribeMqttjs(c, topic, 0);
     }
-    return {
-      round: async (n: number) => {
-        const got = consume(n);
-        const sent = flood.next("sent");
-        const t0 = performance.now();
-        flood.send({ cmd: "flood", n, topic, size: PAYLOAD.length });
-        await withTimeout(
-          got,
-          ROUND_TIMEOUT_MS,
-          `${lib} received too few of ${n} messages (broker drops?)`,
-        );
-        const rate = (n * 1000) / (performance.now() - t0);
-        await sent;
-        return rate;
-      },
-      close: () => close(),
-    };
+    const round = floodRound(flood, { topic, size: PAYLOAD.length }, sub.consume, lib);
+    return { round, close: sub.close };
   });
   if (!sink) await flood.stop();
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The machine's ceiling: pre-encoded PUBLISHes from a raw socket to the sink. */

@@ -11,13 +11,14 @@
  *
  * Env: UMQTT_BENCH_SCALE, UMQTT_BENCH_ROUNDS (default 5), UMQTT_BENCH_PAYLOAD (default 16).
  */
-import mqtt from "mqtt";
 import { WebSocket } from "ws";
 import { flag, JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
 import { calibrate } from "./calibrate.ts";
-import { Child, type Msg, ROUND_TIMEOUT_MS } from "./child.ts";
-import { countMessages } from "./count-messages.ts";
+import { Child } from "./child.ts";
+import { countIterated, countMessages } from "./count-messages.ts";
+import { floodRound, startFlood } from "./flood-round.ts";
+import { connectMqttjs } from "./mqttjs.ts";
 import {
   gc,
   machine,
@@ -111,20 +112,12 @@ async function connect(lib: LibName): Promise<Client> {
       publish: (topic, qos) => c.publish(topic, PAYLOAD, false, qos),
       async receiver(topic, qos) {
         await c.subscribe(topic, qos);
-        return async (n) => {
-          let k = 0;
-          for await (const _ of c.messages()) if (++k === n) break;
-        };
+        return countIterated(c);
       },
       close: () => c.disconnect(),
     };
   }
-  const c = await mqtt.connectAsync(wsUrl, {
-    clientId: clientId(lib),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-    keepalive: 60,
-  });
+  const c = await connectMqttjs(wsUrl, clientId(lib), 4);
   const consume = countMessages(c);
   return {
     publish: (topic, qos) => c.publishAsync(topic, PAYLOAD, { qos }),
@@ -164,10 +157,7 @@ async function publishMetrics(): Promise<void> {
 
 async function receiveMetrics(tcpPort: number): Promise<void> {
   if (ONLY && !ONLY.includes("recv0") && !ONLY.includes("recv1")) return;
-  const flood = (await Child.start("flood.ts")).child;
-  const connected = flood.next("connected");
-  flood.send({ cmd: "connect", port: tcpPort });
-  await connected;
+  const flood = await startFlood(tcpPort);
   for (const qos of [0, 1] as const) {
     const key = `recv${qos}` as const;
     await pair(key, `receive QoS ${qos} (flood via aedes)`, WARMUP[key], async (lib) => {
@@ -175,35 +165,12 @@ async function receiveMetrics(tcpPort: number): Promise<void> {
       const c = await connect(lib);
       const consume = await c.receiver(topic, qos);
       return {
-        async round(n: number) {
-          const got = consume(n);
-          const sent: Promise<Msg> = flood.next("sent");
-          const t0 = performance.now();
-          flood.send({ cmd: "flood", n, topic, size: PAYLOAD.length, qos });
-          await withTimeout(got, `${lib} received too few of ${n} messages`);
-          const rate = (n * 1000) / (performance.now() - t0);
-          await sent;
-          return rate;
-        },
+        round: floodRound(flood, { topic, size: PAYLOAD.length, qos }, consume, lib),
         close: () => c.close(),
       };
     });
   }
   await flood.stop();
-}
-
-async function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ROUND_TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function main(): Promise<void> {

@@ -31,6 +31,7 @@ import { CHILD_ARGS, Child, HERE, type Msg } from "./child.ts";
 import { floodRound, startFlood } from "./flood-round.ts";
 import { connectMqttjs } from "./mqttjs.ts";
 import { publishLoop } from "./publish-loop.ts";
+import { printFooter, printJson } from "./report.ts";
 import {
   gc,
   machine,
@@ -589,31 +590,18 @@ async function main(): Promise<void> {
       ),
     );
   }
-  const secs = (performance.now() - started) / 1000;
-  console.log(
-    `\n(${secs.toFixed(0)} s; node ${m.node}; ${m.cpus} CPUs; ${new Date().toISOString()})`,
-  );
+  const secs = printFooter(started, m);
   if (JSON_OUT) {
-    console.log(
-      JSON.stringify(
-        {
-          bench: "client",
-          date: new Date().toISOString(),
-          machine: m,
-          rounds: ROUNDS,
-          payloadBytes: PAYLOAD.length,
-          roundSeconds: ROUND_SECONDS,
-          counts,
-          results,
-          ceilings,
-          sizes,
-          heap: heapDetails,
-          seconds: secs,
-        },
-        null,
-        2,
-      ),
-    );
+    printJson("client", m, ROUNDS, {
+      payloadBytes: PAYLOAD.length,
+      roundSeconds: ROUND_SECONDS,
+      counts,
+      results,
+      ceilings,
+      sizes,
+      heap: heapDetails,
+      seconds: secs,
+    });
   }
 }
 

@@ -23,6 +23,7 @@ import { calibrate } from "./calibrate.ts";
 import { floodRound, startFlood } from "./flood-round.ts";
 import { connectMqttjs } from "./mqttjs.ts";
 import { publishLoop } from "./publish-loop.ts";
+import { printFooter, printJson } from "./report.ts";
 import { gc, machine, pairedRatio, ratio, rounds, si, spread, summarize, table } from "./stats.ts";
 import { type Subscriber, subscribeMqttjs, subscribeOurs } from "./subscriber.ts";
 
@@ -266,28 +267,15 @@ async function main(): Promise<void> {
   }
   console.log("\nratios (median of the per-round ratios)\n");
   console.log(table(["metric", "ratio", "value"], body));
-  const secs = (performance.now() - started) / 1000;
-  console.log(
-    `\n(${secs.toFixed(0)} s; node ${m.node}; ${m.cpus} CPUs; ${new Date().toISOString()})`,
-  );
+  const secs = printFooter(started, m);
   if (JSON_OUT) {
-    console.log(
-      JSON.stringify(
-        {
-          bench: "v5",
-          date: new Date().toISOString(),
-          machine: m,
-          rounds: ROUNDS,
-          payloadBytes: PAYLOAD.length,
-          topic: TOPIC,
-          counts,
-          rows,
-          seconds: secs,
-        },
-        null,
-        2,
-      ),
-    );
+    printJson("v5", m, ROUNDS, {
+      payloadBytes: PAYLOAD.length,
+      topic: TOPIC,
+      counts,
+      rows,
+      seconds: secs,
+    });
   }
 }
 

@@ -19,6 +19,7 @@ import { Child } from "./child.ts";
 import { countIterated, countMessages } from "./count-messages.ts";
 import { floodRound, startFlood } from "./flood-round.ts";
 import { connectMqttjs } from "./mqttjs.ts";
+import { printFooter, printJson } from "./report.ts";
 import {
   gc,
   machine,
@@ -199,19 +200,8 @@ async function main(): Promise<void> {
     `\n@umqtt/simple vs MQTT.js 5.16.0 over WebSocket, aedes + ws (msg/s, median of ${ROUNDS} rounds ± half the min–max range)\n`,
   );
   console.log(table(["metric", "ours", "MQTT.js", "ours / MQTT.js"], rows));
-  const secs = (performance.now() - started) / 1000;
-  console.log(
-    `\n(${secs.toFixed(0)} s; node ${m.node}; ${m.cpus} CPUs; ${new Date().toISOString()})`,
-  );
-  if (JSON_OUT) {
-    console.log(
-      JSON.stringify(
-        { bench: "ws", date: new Date().toISOString(), machine: m, rounds: ROUNDS, results },
-        null,
-        2,
-      ),
-    );
-  }
+  printFooter(started, m);
+  if (JSON_OUT) printJson("ws", m, ROUNDS, { results });
 }
 
 await main();

@@ -24,11 +24,14 @@ import { gzipSync } from "node:zlib";
 import { Decoder, encode, encodePublish } from "@umqtt/codec";
 import { type Mosquitto, startMosquitto } from "@umqtt/testkit";
 import { build } from "esbuild";
-import mqtt from "mqtt";
+import { flag, JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt, ROOT } from "./built.ts";
-import { CHILD_ARGS, Child, HERE, type Msg, ROUND_TIMEOUT_MS } from "./child.ts";
-import { countMessages } from "./count-messages.ts";
+import { calibrate, ROUND_SECONDS } from "./calibrate.ts";
+import { CHILD_ARGS, Child, HERE, type Msg } from "./child.ts";
+import { floodRound, startFlood } from "./flood-round.ts";
+import { connectMqttjs } from "./mqttjs.ts";
 import { publishLoop } from "./publish-loop.ts";
+import { printFooter, printJson } from "./report.ts";
 import {
   gc,
   machine,
@@ -42,19 +45,13 @@ import {
   summarize,
   table,
 } from "./stats.ts";
+import { type Subscriber, subscribeMqttjs, subscribeOurs } from "./subscriber.ts";
 
 const ROUNDS = rounds(5);
 const PAYLOAD = Buffer.alloc(Number(process.env.UMQTT_BENCH_PAYLOAD ?? 16), 0x61);
 const TOPIC = "bench/umqtt/t1";
 const HEAP_CLIENTS = Number(process.env.UMQTT_BENCH_HEAP_CLIENTS ?? 1000);
 
-const argv = process.argv.slice(2);
-const JSON_OUT = argv.includes("--json");
-const flag = (name: string): string[] | undefined =>
-  argv
-    .find((a) => a.startsWith(`--${name}=`))
-    ?.slice(name.length + 3)
-    .split(",");
 const ONLY = flag("only");
 const BROKERS = flag("broker");
 const LIBS = flag("lib");
@@ -62,12 +59,6 @@ const want = (metric: string) => !ONLY || ONLY.includes(metric);
 const wantBroker = (b: string) => !BROKERS || BROKERS.includes(b);
 const wantLib = (l: string) => !LIBS || LIBS.includes(l);
 
-/**
- * Seconds one measured round should take. Message counts are calibrated per library and metric
- * from two warm-up rounds (rate × ROUND_SECONDS), so fast and slow clients both get ~1–3 s
- * rounds; UMQTT_BENCH_SCALE multiplies the duration and thus the counts.
- */
-const ROUND_SECONDS = scaled(1200, 50) / 1000;
 /** Messages in the first warm-up round. */
 const WARMUP = {
   qos0: 20_000,
@@ -122,12 +113,7 @@ async function connectPub(lib: LibName, port: number): Promise<Pub> {
       close: () => c.disconnect(),
     };
   }
-  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-    clientId: clientId(lib),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-    keepalive: 60,
-  });
+  const c = await connectMqttjs(`mqtt://127.0.0.1:${port}`, clientId(lib), 4);
   return {
     publish: (qos) => c.publishAsync(TOPIC, PAYLOAD, { qos }),
     close: () => c.endAsync(),
@@ -153,16 +139,6 @@ interface Pair {
 
 const results: Pair[] = [];
 const ceilings: { name: string; value: Summary }[] = [];
-
-/**
- * Two warm-up rounds: `first` messages, then ~0.3 s worth; returns the count for a round of
- * about ROUND_SECONDS at the rate of the second.
- */
-async function calibrate(round: (n: number) => Promise<number>, first: number): Promise<number> {
-  const rate1 = await round(first);
-  const rate2 = await round(Math.max(50, Math.round(rate1 * 0.3)));
-  return Math.max(100, Math.round(rate2 * ROUND_SECONDS));
-}
 
 /** Runs `round(lib, n)` (returns msg/s) for both libraries: one warm-up, ROUNDS measured rounds. */
 async function pair(
@@ -260,72 +236,23 @@ async function receiveMetric(
   sink?: Sink,
 ): Promise<void> {
   if (!want("recv") || !wantBroker(broker)) return;
-  let flood: Child;
-  if (sink) flood = sink.child;
-  else {
-    flood = (await Child.start("flood.ts")).child;
-    const connected = flood.next("connected");
-    flood.send({ cmd: "connect", port });
-    await connected;
-  }
+  const flood = sink ? sink.child : await startFlood(port);
   const label = sink ? "receive (QoS 0, the sink writes)" : "receive (QoS 0 flood via mosquitto)";
   await pair("recv", label, broker, WARMUP.recv, async (lib) => {
     const topic = `bench/rx/${lib}/${process.pid}`;
-    let close: () => Promise<void>;
-    let consume: (n: number) => Promise<void>;
+    let sub: Subscriber;
     if (lib === "ours") {
       const c = new MQTTClient(clientId(lib), "127.0.0.1", { port, keepalive: 60 });
       await c.connect();
-      await c.subscribe(topic, 0);
-      consume = async (n) => {
-        let k = 0;
-        for await (const _ of c.messages()) if (++k === n) break;
-      };
-      close = () => c.disconnect();
+      sub = await subscribeOurs(c, topic, 0);
     } else {
-      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-        clientId: clientId(lib),
-        reconnectPeriod: 0,
-        protocolVersion: 4,
-        keepalive: 60,
-      });
-      await c.subscribeAsync(topic, { qos: 0 });
-      consume = countMessages(c);
-      close = () => c.endAsync();
+      const c = await connectMqttjs(`mqtt://127.0.0.1:${port}`, clientId(lib), 4);
+      sub = await subscribeMqttjs(c, topic, 0);
     }
-    return {
-      round: async (n: number) => {
-        const got = consume(n);
-        const sent = flood.next("sent");
-        const t0 = performance.now();
-        flood.send({ cmd: "flood", n, topic, size: PAYLOAD.length });
-        await withTimeout(
-          got,
-          ROUND_TIMEOUT_MS,
-          `${lib} received too few of ${n} messages (broker drops?)`,
-        );
-        const rate = (n * 1000) / (performance.now() - t0);
-        await sent;
-        return rate;
-      },
-      close: () => close(),
-    };
+    const round = floodRound(flood, { topic, size: PAYLOAD.length }, sub.consume, lib);
+    return { round, close: sub.close };
   });
   if (!sink) await flood.stop();
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The machine's ceiling: pre-encoded PUBLISHes from a raw socket to the sink. */
@@ -663,31 +590,18 @@ async function main(): Promise<void> {
       ),
     );
   }
-  const secs = (performance.now() - started) / 1000;
-  console.log(
-    `\n(${secs.toFixed(0)} s; node ${m.node}; ${m.cpus} CPUs; ${new Date().toISOString()})`,
-  );
+  const secs = printFooter(started, m);
   if (JSON_OUT) {
-    console.log(
-      JSON.stringify(
-        {
-          bench: "client",
-          date: new Date().toISOString(),
-          machine: m,
-          rounds: ROUNDS,
-          payloadBytes: PAYLOAD.length,
-          roundSeconds: ROUND_SECONDS,
-          counts,
-          results,
-          ceilings,
-          sizes,
-          heap: heapDetails,
-          seconds: secs,
-        },
-        null,
-        2,
-      ),
-    );
+    printJson("client", m, ROUNDS, {
+      payloadBytes: PAYLOAD.length,
+      roundSeconds: ROUND_SECONDS,
+      counts,
+      results,
+      ceilings,
+      sizes,
+      heap: heapDetails,
+      seconds: secs,
+    });
   }
 }
 

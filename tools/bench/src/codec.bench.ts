@@ -15,7 +15,9 @@
  */
 import type { QoS } from "@umqtt/codec";
 import mqttPacket from "mqtt-packet";
+import { JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
+import { printJson } from "./report.ts";
 import {
   machine,
   pairedRatio,
@@ -36,7 +38,6 @@ assertUntransformed(codec.encode, "@umqtt/codec");
 
 const ROUNDS = rounds(9);
 const SAMPLE_MS = Number(process.env.UMQTT_BENCH_SAMPLE_MS ?? 100);
-const JSON_OUT = process.argv.includes("--json");
 
 /** Keeps results alive so the JIT cannot drop the work. */
 let blackhole = 0;
@@ -419,22 +420,12 @@ async function main(): Promise<void> {
   console.log(table(["case", "ours ops/s", "mqtt-packet ops/s", "ours / mqtt-packet"], rows));
   if (blackhole === 0.5) console.log(""); // never true; keeps `blackhole` observable
   if (JSON_OUT) {
-    console.log(
-      JSON.stringify(
-        {
-          bench: "codec",
-          date: new Date().toISOString(),
-          machine: m,
-          rounds: ROUNDS,
-          sampleMs: SAMPLE_MS,
-          geomean: { encode: enc, decode: dec },
-          geomean5: { encode: mean("encode", true), decode: mean("decode", true) },
-          results,
-        },
-        null,
-        2,
-      ),
-    );
+    printJson("codec", m, ROUNDS, {
+      sampleMs: SAMPLE_MS,
+      geomean: { encode: enc, decode: dec },
+      geomean5: { encode: mean("encode", true), decode: mean("decode", true) },
+      results,
+    });
   }
 }
 

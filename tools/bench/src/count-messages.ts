@@ -23,3 +23,21 @@ export function countMessages(client: Emitter): (n: number) => Promise<void> {
       done = resolve;
     });
 }
+
+/** What our client offers for counting: its `messages()` async iterator. */
+interface Messages {
+  messages(): AsyncIterable<unknown>;
+}
+
+/**
+ * Counts our client's messages through `messages()`: the returned function resolves once `n`
+ * more have arrived (each call iterates afresh and stops at `n`).
+ * @example
+ * const consume = countIterated(client); await consume(10_000);
+ */
+export function countIterated(client: Messages): (n: number) => Promise<void> {
+  return async (n) => {
+    let k = 0;
+    for await (const _ of client.messages()) if (++k === n) break;
+  };
+}

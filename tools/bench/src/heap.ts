@@ -6,7 +6,7 @@
  *   UMQTT_BENCH_OURS=file:///…/simple.mjs \
  *   node --expose-gc --import tsx --conditions=@umqtt/source src/heap.ts <ours|mqttjs> <port> <n>
  */
-import mqtt from "mqtt";
+import { connectMqttjs } from "./mqttjs.ts";
 
 // the built client (bundled dist) from the parent; the sources under tsx would carry keepNames wrappers
 const { MQTTClient } = (await import(
@@ -27,12 +27,7 @@ async function open(id: string): Promise<Closer> {
     await c.connect();
     return () => c.disconnect();
   }
-  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-    clientId: id,
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-    keepalive: 60,
-  });
+  const c = await connectMqttjs(`mqtt://127.0.0.1:${port}`, id, 4);
   return () => c.endAsync();
 }
 

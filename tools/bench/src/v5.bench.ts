@@ -17,37 +17,21 @@
  */
 
 import { startMosquitto } from "@umqtt/testkit";
-import mqtt from "mqtt";
+import { flag, JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
-import { Child, ROUND_TIMEOUT_MS } from "./child.ts";
-import { countMessages } from "./count-messages.ts";
+import { calibrate } from "./calibrate.ts";
+import { floodRound, startFlood } from "./flood-round.ts";
+import { connectMqttjs } from "./mqttjs.ts";
 import { publishLoop } from "./publish-loop.ts";
-import {
-  gc,
-  machine,
-  pairedRatio,
-  ratio,
-  rounds,
-  scaled,
-  si,
-  spread,
-  summarize,
-  table,
-} from "./stats.ts";
+import { printFooter, printJson } from "./report.ts";
+import { gc, machine, pairedRatio, ratio, rounds, si, spread, summarize, table } from "./stats.ts";
+import { type Subscriber, subscribeMqttjs, subscribeOurs } from "./subscriber.ts";
 
 const ROUNDS = rounds(5);
 const PAYLOAD = Buffer.alloc(Number(process.env.UMQTT_BENCH_PAYLOAD ?? 16), 0x61);
 const TOPIC = "bench/umqtt/v5/sensors/kitchen/temperature";
-const ROUND_SECONDS = scaled(1200, 50) / 1000;
 const WARMUP = { qos0: 20_000, qos1w64: 10_000, recv: 20_000 };
 
-const argv = process.argv.slice(2);
-const JSON_OUT = argv.includes("--json");
-const flag = (name: string): string[] | undefined =>
-  argv
-    .find((a) => a.startsWith(`--${name}=`))
-    ?.slice(name.length + 3)
-    .split(",");
 const ONLY = flag("only");
 const want = (metric: string) => !ONLY || ONLY.includes(metric);
 
@@ -85,11 +69,7 @@ async function connectPub(lib: Lib, port: number): Promise<Pub> {
       aliases: v5 && (c.connackProperties?.topicAliasMaximum ?? 0) > 0,
     };
   }
-  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-    clientId: clientId(lib),
-    reconnectPeriod: 0,
-    protocolVersion: 5,
-    keepalive: 60,
+  const c = await connectMqttjs(`mqtt://127.0.0.1:${port}`, clientId(lib), 5, {
     autoAssignTopicAlias: true,
   });
   return {
@@ -116,12 +96,6 @@ type Runner = {
   close: () => Promise<void>;
   aliases?: boolean;
 };
-
-async function calibrate(round: (n: number) => Promise<number>, first: number): Promise<number> {
-  const rate1 = await round(first);
-  const rate2 = await round(Math.max(50, Math.round(rate1 * 0.3)));
-  return Math.max(100, Math.round(rate2 * ROUND_SECONDS));
-}
 
 /**
  * Every contestant: calibration, then ROUNDS rounds with the order rotated each round, so
@@ -197,16 +171,12 @@ async function publishMetrics(ports: { on: number; off: number }): Promise<void>
 /** A raw publisher process (flood.ts, MQTT 3.1.1) floods mosquitto; the subscriber is measured. */
 async function receiveMetric(port: number): Promise<void> {
   if (!want("recv")) return;
-  const flood = (await Child.start("flood.ts")).child;
-  const connected = flood.next("connected");
-  flood.send({ cmd: "connect", port });
-  await connected;
+  const flood = await startFlood(port);
   const names = [...libs];
   await contest("recv", "receive (QoS 0 flood via mosquitto)", names, WARMUP.recv, async (name) => {
     const lib = name as Lib;
     const topic = `bench/rx5/${lib}/${process.pid}`;
-    let consume: (n: number) => Promise<void>;
-    let close: () => Promise<void>;
+    let sub: Subscriber;
     if (lib !== "mqttjs5") {
       const c = new MQTTClient(clientId(lib), "127.0.0.1", {
         port,
@@ -214,52 +184,15 @@ async function receiveMetric(port: number): Promise<void> {
         ...(lib === "ours5" ? { protocolVersion: 5 as const } : {}),
       });
       await c.connect();
-      await c.subscribe(topic, 0);
-      consume = async (n) => {
-        let k = 0;
-        for await (const _ of c.messages()) if (++k === n) break;
-      };
-      close = () => c.disconnect();
+      sub = await subscribeOurs(c, topic, 0);
     } else {
-      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-        clientId: clientId(lib),
-        reconnectPeriod: 0,
-        protocolVersion: 5,
-        keepalive: 60,
-      });
-      await c.subscribeAsync(topic, { qos: 0 });
-      consume = countMessages(c);
-      close = () => c.endAsync();
+      const c = await connectMqttjs(`mqtt://127.0.0.1:${port}`, clientId(lib), 5);
+      sub = await subscribeMqttjs(c, topic, 0);
     }
-    return {
-      round: async (n: number) => {
-        const got = consume(n);
-        const sent = flood.next("sent");
-        const t0 = performance.now();
-        flood.send({ cmd: "flood", n, topic, size: PAYLOAD.length });
-        await within(got, ROUND_TIMEOUT_MS, `${lib} received too few of ${n} messages`);
-        const rate = (n * 1000) / (performance.now() - t0);
-        await sent;
-        return rate;
-      },
-      close: () => close(),
-    };
+    const round = floodRound(flood, { topic, size: PAYLOAD.length }, sub.consume, lib);
+    return { round, close: sub.close };
   });
   await flood.stop();
-}
-
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function cell(row: Row, name: string): string {
@@ -334,28 +267,15 @@ async function main(): Promise<void> {
   }
   console.log("\nratios (median of the per-round ratios)\n");
   console.log(table(["metric", "ratio", "value"], body));
-  const secs = (performance.now() - started) / 1000;
-  console.log(
-    `\n(${secs.toFixed(0)} s; node ${m.node}; ${m.cpus} CPUs; ${new Date().toISOString()})`,
-  );
+  const secs = printFooter(started, m);
   if (JSON_OUT) {
-    console.log(
-      JSON.stringify(
-        {
-          bench: "v5",
-          date: new Date().toISOString(),
-          machine: m,
-          rounds: ROUNDS,
-          payloadBytes: PAYLOAD.length,
-          topic: TOPIC,
-          counts,
-          rows,
-          seconds: secs,
-        },
-        null,
-        2,
-      ),
-    );
+    printJson("v5", m, ROUNDS, {
+      payloadBytes: PAYLOAD.length,
+      topic: TOPIC,
+      counts,
+      rows,
+      seconds: secs,
+    });
   }
 }
 

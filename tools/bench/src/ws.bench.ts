@@ -11,11 +11,15 @@
  *
  * Env: UMQTT_BENCH_SCALE, UMQTT_BENCH_ROUNDS (default 5), UMQTT_BENCH_PAYLOAD (default 16).
  */
-import mqtt from "mqtt";
 import { WebSocket } from "ws";
+import { flag, JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
-import { Child, type Msg, ROUND_TIMEOUT_MS } from "./child.ts";
-import { countMessages } from "./count-messages.ts";
+import { calibrate } from "./calibrate.ts";
+import { Child } from "./child.ts";
+import { countIterated, countMessages } from "./count-messages.ts";
+import { floodRound, startFlood } from "./flood-round.ts";
+import { connectMqttjs } from "./mqttjs.ts";
+import { printFooter, printJson } from "./report.ts";
 import {
   gc,
   machine,
@@ -23,7 +27,6 @@ import {
   ratio,
   rounds,
   type Summary,
-  scaled,
   si,
   spread,
   summarize,
@@ -32,16 +35,8 @@ import {
 
 const ROUNDS = rounds(5);
 const PAYLOAD = Buffer.alloc(Number(process.env.UMQTT_BENCH_PAYLOAD ?? 16), 0x61);
-const ROUND_SECONDS = scaled(1200, 50) / 1000;
 const WARMUP = { qos0: 10_000, qos1w64: 5_000, recv0: 10_000, recv1: 5_000 };
 
-const argv = process.argv.slice(2);
-const JSON_OUT = argv.includes("--json");
-const flag = (name: string) =>
-  argv
-    .find((a) => a.startsWith(`--${name}=`))
-    ?.slice(name.length + 3)
-    .split(",");
 const ONLY = flag("only");
 const LIBS = (["ours", "mqttjs"] as const).filter((l) => !flag("lib") || flag("lib")?.includes(l));
 type LibName = (typeof LIBS)[number];
@@ -80,9 +75,7 @@ async function pair(
   for (const lib of LIBS) {
     const runner = await setup(lib);
     runners.set(lib, runner);
-    const rate1 = await runner.round(first);
-    const rate2 = await runner.round(Math.max(50, Math.round(rate1 * 0.3)));
-    sizes.set(lib, Math.max(100, Math.round(rate2 * ROUND_SECONDS)));
+    sizes.set(lib, await calibrate((k) => runner.round(k), first));
   }
   const samples = new Map<LibName, number[]>(LIBS.map((l) => [l, []]));
   for (let r = 0; r < ROUNDS; r++) {
@@ -120,20 +113,12 @@ async function connect(lib: LibName): Promise<Client> {
       publish: (topic, qos) => c.publish(topic, PAYLOAD, false, qos),
       async receiver(topic, qos) {
         await c.subscribe(topic, qos);
-        return async (n) => {
-          let k = 0;
-          for await (const _ of c.messages()) if (++k === n) break;
-        };
+        return countIterated(c);
       },
       close: () => c.disconnect(),
     };
   }
-  const c = await mqtt.connectAsync(wsUrl, {
-    clientId: clientId(lib),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-    keepalive: 60,
-  });
+  const c = await connectMqttjs(wsUrl, clientId(lib), 4);
   const consume = countMessages(c);
   return {
     publish: (topic, qos) => c.publishAsync(topic, PAYLOAD, { qos }),
@@ -173,10 +158,7 @@ async function publishMetrics(): Promise<void> {
 
 async function receiveMetrics(tcpPort: number): Promise<void> {
   if (ONLY && !ONLY.includes("recv0") && !ONLY.includes("recv1")) return;
-  const flood = (await Child.start("flood.ts")).child;
-  const connected = flood.next("connected");
-  flood.send({ cmd: "connect", port: tcpPort });
-  await connected;
+  const flood = await startFlood(tcpPort);
   for (const qos of [0, 1] as const) {
     const key = `recv${qos}` as const;
     await pair(key, `receive QoS ${qos} (flood via aedes)`, WARMUP[key], async (lib) => {
@@ -184,35 +166,12 @@ async function receiveMetrics(tcpPort: number): Promise<void> {
       const c = await connect(lib);
       const consume = await c.receiver(topic, qos);
       return {
-        async round(n: number) {
-          const got = consume(n);
-          const sent: Promise<Msg> = flood.next("sent");
-          const t0 = performance.now();
-          flood.send({ cmd: "flood", n, topic, size: PAYLOAD.length, qos });
-          await withTimeout(got, `${lib} received too few of ${n} messages`);
-          const rate = (n * 1000) / (performance.now() - t0);
-          await sent;
-          return rate;
-        },
+        round: floodRound(flood, { topic, size: PAYLOAD.length, qos }, consume, lib),
         close: () => c.close(),
       };
     });
   }
   await flood.stop();
-}
-
-async function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ROUND_TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function main(): Promise<void> {
@@ -241,19 +200,8 @@ async function main(): Promise<void> {
     `\n@umqtt/simple vs MQTT.js 5.16.0 over WebSocket, aedes + ws (msg/s, median of ${ROUNDS} rounds ± half the min–max range)\n`,
   );
   console.log(table(["metric", "ours", "MQTT.js", "ours / MQTT.js"], rows));
-  const secs = (performance.now() - started) / 1000;
-  console.log(
-    `\n(${secs.toFixed(0)} s; node ${m.node}; ${m.cpus} CPUs; ${new Date().toISOString()})`,
-  );
-  if (JSON_OUT) {
-    console.log(
-      JSON.stringify(
-        { bench: "ws", date: new Date().toISOString(), machine: m, rounds: ROUNDS, results },
-        null,
-        2,
-      ),
-    );
-  }
+  printFooter(started, m);
+  if (JSON_OUT) printJson("ws", m, ROUNDS, { results });
 }
 
 await main();

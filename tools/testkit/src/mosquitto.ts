@@ -9,6 +9,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ensureInstalled, firstExecutable, isRoot } from "./apt.ts";
+import { hookExit, tempDirs, trackChild } from "./leftovers.ts";
+import { waitExit } from "./liveness.ts";
 import { freePort, waitForPort } from "./ports.ts";
 
 const EXTRA_DIRS = ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"];
@@ -82,25 +84,6 @@ export interface Mosquitto {
   restart(options?: { signal?: "SIGTERM" | "SIGKILL" }): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-const dirs = new Set<string>();
-let hooked = false;
-
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on("exit", () => {
-    for (const child of live) {
-      try {
-        if (child.pid) process.kill(child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
 function config(o: {
   dir: string;
   port: number;
@@ -144,11 +127,6 @@ function config(o: {
   }
   if (options.extraConfig) lines.push(options.extraConfig);
   return `${lines.join("\n")}\n`;
-}
-
-function waitExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
 class MosquittoProcess implements Mosquitto {
@@ -196,7 +174,7 @@ class MosquittoProcess implements Mosquitto {
       chmodSync(this.dir, 0o777);
       const { dir, port, tlsPort, options } = this;
       writeFileSync(this.configFile, config({ dir, port, tlsPort, options }), { mode: 0o644 });
-      dirs.add(this.dir);
+      tempDirs.add(this.dir);
     }
     // This start's own output: an offset into the capped log would break past LOG_LIMIT.
     let output = "";
@@ -205,8 +183,7 @@ class MosquittoProcess implements Mosquitto {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
-    live.add(child);
-    child.once("exit", () => live.delete(child));
+    trackChild(child);
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
@@ -270,7 +247,7 @@ class MosquittoProcess implements Mosquitto {
   async stop(): Promise<void> {
     await this.signal("SIGTERM");
     rmSync(this.dir, { recursive: true, force: true });
-    dirs.delete(this.dir);
+    tempDirs.delete(this.dir);
   }
 
   kill(): Promise<void> {

@@ -22,6 +22,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ensureInstalled, firstExecutable } from "./apt.ts";
+import { hookExit, livePids, tempDirs, trackChild } from "./leftovers.ts";
+import { alive, waitExit } from "./liveness.ts";
 import { freePort, waitForPort } from "./ports.ts";
 
 const SBIN = "/usr/lib/rabbitmq/bin";
@@ -117,39 +119,6 @@ export interface RabbitMQ {
   ctl(node: RabbitMQNode | number, ...args: string[]): Promise<string>;
   /** Stops every node and epmd (by pid) and removes the temp dir. */
   close(): Promise<void>;
-}
-
-const live = new Set<number>();
-const dirs = new Set<string>();
-let hooked = false;
-
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on("exit", () => {
-    for (const pid of live) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
-function waitExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 class NodeProcess implements RabbitMQNode {
@@ -249,12 +218,11 @@ class NodeProcess implements RabbitMQNode {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
-    if (child.pid) live.add(child.pid);
+    trackChild(child);
     child.once("exit", () => {
-      if (child.pid) live.delete(child.pid);
       if (this.child === child) {
         this.child = null;
-        if (this.vmPid) live.delete(this.vmPid);
+        if (this.vmPid) livePids.delete(this.vmPid);
         this.vmPid = 0;
       }
     });
@@ -304,7 +272,7 @@ class NodeProcess implements RabbitMQNode {
       await ready;
       // The node writes its VM's pid early in boot and removes the file when it stops.
       this.vmPid = this.readPid();
-      live.add(this.vmPid);
+      livePids.add(this.vmPid);
       await waitForPort(this.port, this.host, 10_000);
     } catch (err) {
       await this.kill();
@@ -356,7 +324,7 @@ async function waitGone(pid: number, timeoutMs = 30_000): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  live.delete(pid);
+  livePids.delete(pid);
 }
 
 class Cluster implements RabbitMQ {
@@ -398,10 +366,7 @@ class Cluster implements RabbitMQ {
   async startEpmd(): Promise<void> {
     const epmd = spawn(epmdPath(), ["-port", String(this.epmdPort)], { stdio: "ignore" });
     this.epmd = epmd;
-    if (epmd.pid) live.add(epmd.pid);
-    epmd.once("exit", () => {
-      if (epmd.pid) live.delete(epmd.pid);
-    });
+    trackChild(epmd);
     await waitForPort(this.epmdPort, "127.0.0.1", 5000);
   }
 
@@ -441,7 +406,7 @@ class Cluster implements RabbitMQ {
       this.epmd = null;
     }
     rmSync(this.dir, { recursive: true, force: true });
-    dirs.delete(this.dir);
+    tempDirs.delete(this.dir);
   }
 }
 
@@ -480,7 +445,7 @@ async function startOnce(options: RabbitMQStartOptions): Promise<RabbitMQ> {
   hookExit();
   const bin = ensureRabbitMQ();
   const dir = mkdtempSync(path.join(tmpdir(), "umqtt-rabbitmq-"));
-  dirs.add(dir);
+  tempDirs.add(dir);
   const [epmdPort, ...ports] = await distinctPorts(1 + 4 * count);
   const cluster = new Cluster(bin, dir, epmdPort as number, options);
   const tag = path

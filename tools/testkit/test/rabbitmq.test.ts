@@ -2,16 +2,8 @@ import { existsSync } from "node:fs";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { type RabbitMQ, startRabbitMQ, withTimeout } from "../src/index.ts";
+import { alive } from "../src/liveness.ts";
 import { describeRabbitMQ } from "../src/vitest.ts";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function nextMessage(c: MqttClient): Promise<string> {
   return withTimeout(

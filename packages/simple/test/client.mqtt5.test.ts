@@ -67,7 +67,8 @@ describe("MQTT 5 CONNECT and CONNACK", () => {
     });
   });
 
-  test("a refused CONNACK rejects with MQTTException carrying the reason code and string", async () => {
+  /** A v5 client's connect() answered with `answer` (the broker's bytes): its outcome. */
+  async function answered(answer: Uint8Array) {
     const broker = new ScriptedBroker();
     const client = new MQTTClient("c5", "memory", {
       protocolVersion: 5,
@@ -77,13 +78,22 @@ describe("MQTT 5 CONNECT and CONNACK", () => {
     const up = client.connect().catch((e: unknown) => e);
     const link = await next;
     await link.next("connect");
-    send(link.conn, {
-      type: "connack",
-      sessionPresent: false,
-      reasonCode: 0x87,
-      properties: { reasonString: "no entry" },
-    });
-    const err = await up;
+    link.conn.send(answer);
+    return { err: await up, client, link };
+  }
+
+  test("a refused CONNACK rejects with MQTTException carrying the reason code and string", async () => {
+    const { err } = await answered(
+      encode(
+        {
+          type: "connack",
+          sessionPresent: false,
+          reasonCode: 0x87,
+          properties: { reasonString: "no entry" },
+        },
+        5,
+      ),
+    );
     expect(err).toBeInstanceOf(MQTTException);
     expect((err as MQTTException).code).toBe(0x87);
     expect((err as MQTTException).reasonString).toBe("no entry");
@@ -91,17 +101,7 @@ describe("MQTT 5 CONNECT and CONNACK", () => {
 
   test("a server without MQTT 5 answering with the 3.1.1 CONNACK 20 02 00 01 rejects with the MQTTException of that return code", async () => {
     for (const code of [1, 5]) {
-      const broker = new ScriptedBroker();
-      const client = new MQTTClient("c5", "memory", {
-        protocolVersion: 5,
-        transport: broker.factory,
-      });
-      const next = broker.nextLink();
-      const up = client.connect().catch((e: unknown) => e);
-      const link = await next;
-      await link.next("connect");
-      link.conn.send(Uint8Array.of(0x20, 0x02, 0x00, code));
-      const err = await up;
+      const { err, client, link } = await answered(Uint8Array.of(0x20, 0x02, 0x00, code));
       expect(err).toBeInstanceOf(MQTTException);
       expect(err).toMatchObject({ code, message: expect.stringContaining(`CONNACK ${code}: `) });
       expect(link.conn.closed).toBe(true);

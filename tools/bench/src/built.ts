@@ -14,6 +14,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+/**
+ * The checkout whose packages are "ours": this one, or `UMQTT_BENCH_OURS_ROOT` (an older
+ * checkout, built and installed), so that one harness measures before and after a change.
+ */
+export const OURS_ROOT = path.resolve(process.env.UMQTT_BENCH_OURS_ROOT ?? ROOT);
 const OUT = path.join(tmpdir(), "umqtt-bench");
 
 /** Newest mtime of the files under `dir` (recursive). */
@@ -28,8 +33,9 @@ function newest(dir: string): number {
 
 /** Builds codec, then simple, with tsup when dist/index.js is missing or older than src/. */
 export function ensureBuilt(log: (s: string) => void = () => {}): void {
+  if (OURS_ROOT !== ROOT) log(`ours: the packages of ${OURS_ROOT}`);
   for (const pkg of ["codec", "simple"]) {
-    const dir = path.join(ROOT, "packages", pkg);
+    const dir = path.join(OURS_ROOT, "packages", pkg);
     const dist = path.join(dir, "dist/index.js");
     if (existsSync(dist) && statSync(dist).mtimeMs >= newest(path.join(dir, "src"))) continue;
     log(`building packages/${pkg} with tsup (dist missing or older than src)…`);
@@ -41,7 +47,7 @@ export function ensureBuilt(log: (s: string) => void = () => {}): void {
 export async function bundled(pkg: "codec" | "simple"): Promise<string> {
   const outfile = path.join(OUT, `${pkg}-${process.pid}.mjs`);
   await build({
-    entryPoints: [path.join(ROOT, "packages", pkg, "dist/index.js")],
+    entryPoints: [path.join(OURS_ROOT, "packages", pkg, "dist/index.js")],
     bundle: true,
     platform: "node",
     format: "esm",

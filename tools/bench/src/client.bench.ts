@@ -12,7 +12,8 @@
  * Env: UMQTT_BENCH_SCALE (default 1): multiplies the round duration (~1.2 s) and so every
  *      message count, which is calibrated per library from two warm-up rounds;
  *      UMQTT_BENCH_ROUNDS (default 5); UMQTT_BENCH_HEAP_CLIENTS (default 1000);
- *      UMQTT_BENCH_PAYLOAD (bytes, default 16).
+ *      UMQTT_BENCH_PAYLOAD (bytes, default 16); UMQTT_BENCH_OURS_ROOT: measure the packages of
+ *      another checkout (before a change) with this harness (built.ts).
  */
 
 import { execFile, execFileSync } from "node:child_process";
@@ -25,7 +26,7 @@ import { Decoder, encode, encodePublish } from "@umqtt/codec";
 import { type Mosquitto, startMosquitto } from "@umqtt/testkit";
 import { build } from "esbuild";
 import { flag, JSON_OUT } from "./args.ts";
-import { assertUntransformed, bundled, ensureBuilt, ROOT } from "./built.ts";
+import { assertUntransformed, bundled, ensureBuilt, OURS_ROOT, ROOT } from "./built.ts";
 import { calibrate, ROUND_SECONDS } from "./calibrate.ts";
 import { CHILD_ARGS, Child, HERE, type Msg } from "./child.ts";
 import { floodRound, startFlood } from "./flood-round.ts";
@@ -365,7 +366,7 @@ const heapDetails: Record<string, unknown>[] = [];
 /** Cold import: a fresh `node` per sample, timing `await import()` of the built entry. */
 async function importMetric(): Promise<void> {
   if (!want("import")) return;
-  const ours = pathToFileURL(path.join(ROOT, "packages/simple/dist/index.js")).href;
+  const ours = pathToFileURL(path.join(OURS_ROOT, "packages/simple/dist/index.js")).href;
   const theirs = pathToFileURL(createRequire(path.join(ROOT, "package.json")).resolve("mqtt")).href;
   const script =
     "const t = performance.now(); await import(process.env.UMQTT_IMPORT); process.stdout.write(String(performance.now() - t));";
@@ -413,7 +414,7 @@ const sizes: { name: string; minified: number; gzip: number }[] = [];
 async function bundleMetric(): Promise<void> {
   if (!want("bundle")) return;
   const entries = [
-    ["@umqtt/simple + @umqtt/codec", path.join(ROOT, "packages/simple/dist/index.js")],
+    ["@umqtt/simple + @umqtt/codec", path.join(OURS_ROOT, "packages/simple/dist/index.js")],
     ["MQTT.js 5.16.0 (all deps)", createRequire(path.join(ROOT, "package.json")).resolve("mqtt")],
   ] as const;
   for (const [name, entry] of entries) {

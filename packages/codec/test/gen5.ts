@@ -1,6 +1,6 @@
 // Seeded random MQTT 5 packets (valid ones, in decoded form) with random property sets.
 import type { Packet5, QoS } from "../src/index.js";
-import { bytes, hex, int, type Rng, text, topicFilter, topicName } from "./gen.js";
+import { bytes, hex, int, PACKET_TYPES, type Rng, text, topicFilter, topicName } from "./gen.js";
 
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[int(r, xs.length)];
 const qos = (r: Rng): QoS => int(r, 3) as QoS;
@@ -85,24 +85,8 @@ export function randomProps(r: Rng, kind: string): Record<string, unknown> | und
   return Object.keys(out).length ? out : undefined;
 }
 
-/** All 15 MQTT 5 packet types. */
-export const PACKET_TYPES5: readonly Packet5["type"][] = [
-  "connect",
-  "connack",
-  "publish",
-  "puback",
-  "pubrec",
-  "pubrel",
-  "pubcomp",
-  "subscribe",
-  "suback",
-  "unsubscribe",
-  "unsuback",
-  "pingreq",
-  "pingresp",
-  "disconnect",
-  "auth",
-];
+/** All 15 MQTT 5 packet types: 3.1.1's and AUTH. */
+export const PACKET_TYPES5: readonly Packet5["type"][] = [...PACKET_TYPES, "auth"];
 
 /** Reason codes each packet may carry (2.4). */
 export const REASONS: Record<string, readonly number[]> = {

@@ -23,7 +23,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { Decoder, encode, encodePublish } from "@umqtt/codec";
-import { type Mosquitto, startMosquitto } from "@umqtt/testkit";
+import { gc, type Mosquitto, startMosquitto } from "@umqtt/testkit";
 import { build } from "esbuild";
 import { flag, JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt, OURS_ROOT, ROOT } from "./built.ts";
@@ -34,7 +34,6 @@ import { connectMqttjs } from "./mqttjs.ts";
 import { publishLoop } from "./publish-loop.ts";
 import { printFooter, printJson } from "./report.ts";
 import {
-  gc,
   machine,
   pairedRatio,
   ratio,

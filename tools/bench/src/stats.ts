@@ -4,8 +4,6 @@
  * machine (2 cores, shared) is noisy.
  */
 import os from "node:os";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 
 /** Median, min and max of a set of samples, plus the samples themselves. */
 export interface Summary {
@@ -62,21 +60,6 @@ export function table(header: string[], rows: string[][]): string {
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
   const rule = `|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`;
   return [line(header), rule, ...rows.map(line)].join("\n");
-}
-
-let gcFn: (() => void) | undefined;
-
-/** Forces a full GC when possible (works without --expose-gc through V8 flags). */
-export function gc(): void {
-  if (!gcFn) {
-    const g = (globalThis as { gc?: () => void }).gc;
-    if (g) gcFn = g;
-    else {
-      setFlagsFromString("--expose-gc");
-      gcFn = runInNewContext("gc") as () => void;
-    }
-  }
-  gcFn();
 }
 
 /** Integer from an env var scaled by UMQTT_BENCH_SCALE (default 1), at least `min`. */

@@ -16,7 +16,7 @@
  * Env: UMQTT_BENCH_SCALE, UMQTT_BENCH_ROUNDS (default 5), UMQTT_BENCH_PAYLOAD (default 16 B).
  */
 
-import { startMosquitto } from "@umqtt/testkit";
+import { gc, startMosquitto } from "@umqtt/testkit";
 import { flag, JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
 import { calibrate } from "./calibrate.ts";
@@ -24,7 +24,7 @@ import { floodRound, startFlood } from "./flood-round.ts";
 import { connectMqttjs } from "./mqttjs.ts";
 import { publishLoop } from "./publish-loop.ts";
 import { printFooter, printJson } from "./report.ts";
-import { gc, machine, pairedRatio, ratio, rounds, si, spread, summarize, table } from "./stats.ts";
+import { machine, pairedRatio, ratio, rounds, si, spread, summarize, table } from "./stats.ts";
 import { type Subscriber, subscribeMqttjs, subscribeOurs } from "./subscriber.ts";
 
 const ROUNDS = rounds(5);

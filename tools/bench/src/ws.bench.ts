@@ -11,6 +11,7 @@
  *
  * Env: UMQTT_BENCH_SCALE, UMQTT_BENCH_ROUNDS (default 5), UMQTT_BENCH_PAYLOAD (default 16).
  */
+import { gc } from "@umqtt/testkit";
 import { WebSocket } from "ws";
 import { flag, JSON_OUT } from "./args.ts";
 import { assertUntransformed, bundled, ensureBuilt } from "./built.ts";
@@ -21,7 +22,6 @@ import { floodRound, startFlood } from "./flood-round.ts";
 import { connectMqttjs } from "./mqttjs.ts";
 import { printFooter, printJson } from "./report.ts";
 import {
-  gc,
   machine,
   pairedRatio,
   ratio,

@@ -59,6 +59,7 @@ export {
   type WirePacket,
   type WirePacketOf,
 } from "./frames.ts";
+export { gc, heapInUse } from "./heap.ts";
 export {
   MemoryConnection,
   MemoryServer,

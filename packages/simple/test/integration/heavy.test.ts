@@ -11,9 +11,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import v8 from "node:v8";
-import vm from "node:vm";
-import { text, withTimeout } from "@umqtt/testkit";
+import { heapInUse, text, withTimeout } from "@umqtt/testkit";
 import { afterEach, expect, test } from "vitest";
 import { ConnectionError, ErrorCode, type MQTTClient } from "../../src/index.js";
 import { eachBroker, elapse, Fixture, receiver, sharedBroker } from "./helpers.js";
@@ -25,20 +23,6 @@ const AEDES_URL = pathToFileURL(require.resolve("aedes")).href;
 const FLOOD_COUNT = 51_200;
 const FLOOD_SIZE = 1024;
 const HEAP_BAR = 16 * 1024 * 1024;
-
-/** global.gc, or one obtained at run time (no --expose-gc needed). */
-const gc: () => void =
-  (globalThis as { gc?: () => void }).gc ??
-  (() => {
-    v8.setFlagsFromString("--expose-gc");
-    return vm.runInNewContext("gc") as () => void;
-  })();
-
-function memory(): number {
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
 
 const children = new Set<ChildProcess>();
 afterEach(() => {
@@ -150,7 +134,7 @@ eachBroker((kind) => {
     });
     await sub.connect(true);
     await sub.subscribe(topic, 0);
-    const before = memory();
+    const before = heapInUse();
 
     const pub = floodPublisher(target, topic);
     await pub.line((l) => l === "connected", 10_000);
@@ -161,14 +145,14 @@ eachBroker((kind) => {
     let seen = 0;
     while (!pub.lines.includes("done") && Date.now() - lastProgress < 750) {
       await elapse(100);
-      peak = Math.max(peak, memory() - before);
+      peak = Math.max(peak, heapInUse() - before);
       if (pub.lines.length !== seen) {
         seen = pub.lines.length;
         lastProgress = Date.now();
       }
     }
     await elapse(200);
-    peak = Math.max(peak, memory() - before);
+    peak = Math.max(peak, heapInUse() - before);
     const published = Number(
       pub.lines
         .filter((l) => l.startsWith("progress "))
@@ -197,7 +181,7 @@ eachBroker((kind) => {
     expect(received).toBe(FLOOD_COUNT);
     expect(outOfOrder).toBe(0);
     expect(await sub.checkMsg()).toBeNull();
-    const after = memory() - before;
+    const after = heapInUse() - before;
     expect(after).toBeLessThan(HEAP_BAR);
   }, 60_000);
 

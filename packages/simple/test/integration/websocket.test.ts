@@ -7,13 +7,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import v8 from "node:v8";
-import vm from "node:vm";
 import {
   type AedesBroker,
   type CertSet,
   type FrameBridge,
   generateCerts,
+  heapInUse,
   startAedes,
   startFrameBridge,
   withTimeout,
@@ -249,18 +248,6 @@ const FLOOD_COUNT = 20_480;
 const FLOOD_SIZE = 1024;
 const HEAP_BAR = 16 * 1024 * 1024;
 
-const gc: () => void =
-  (globalThis as { gc?: () => void }).gc ??
-  (() => {
-    v8.setFlagsFromString("--expose-gc");
-    return vm.runInNewContext("gc") as () => void;
-  })();
-function memory(): number {
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
-
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) c.kill("SIGKILL");
@@ -321,7 +308,7 @@ test("flood: 20 MiB of QoS 0 at a WebSocket subscriber that does not read keeps 
   });
   await sub.connect();
   await sub.subscribe("flood/t", 0);
-  const before = memory();
+  const before = heapInUse();
   const pub = child(`
     const mqtt = (await import(${url("mqtt")})).default;
     const c = await mqtt.connectAsync("mqtt://127.0.0.1:${tcpPort}", { reconnectPeriod: 0 });
@@ -342,13 +329,13 @@ test("flood: 20 MiB of QoS 0 at a WebSocket subscriber that does not read keeps 
   let lastProgress = Date.now();
   while (!pub.lines.includes("done") && Date.now() - lastProgress < 750) {
     await new Promise((r) => setTimeout(r, 100));
-    peak = Math.max(peak, memory() - before);
+    peak = Math.max(peak, heapInUse() - before);
     if (pub.lines.length !== seen) {
       seen = pub.lines.length;
       lastProgress = Date.now();
     }
   }
-  peak = Math.max(peak, memory() - before);
+  peak = Math.max(peak, heapInUse() - before);
   console.info(
     `[ws] flood: heap+arrayBuffers growth peak ${(peak / 2 ** 20).toFixed(2)} MiB while not reading`,
   );

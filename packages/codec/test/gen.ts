@@ -1,6 +1,21 @@
 // Seeded random MQTT packets (valid ones, in decoded form) for differential, stream and fuzz tests.
 import type { Packet, QoS } from "../src/index.js";
 
+/**
+ * The Variable Byte Integer table of the standard (3.1.1 2.2.3, MQTT 5 1.5.5): each length's
+ * boundaries, value and bytes.
+ */
+export const VARINT_TABLE: [number, string][] = [
+  [0, "00"],
+  [127, "7f"],
+  [128, "80 01"],
+  [16_383, "ff 7f"],
+  [16_384, "80 80 01"],
+  [2_097_151, "ff ff 7f"],
+  [2_097_152, "80 80 80 01"],
+  [268_435_455, "ff ff ff 7f"],
+];
+
 /** mulberry32: small, fast, seedable PRNG returning [0, 1). */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;

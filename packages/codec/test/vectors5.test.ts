@@ -5,8 +5,8 @@ import { hex, toHex } from "./gen.js";
 
 const te = new TextEncoder();
 
-// [name, input, bytes (one field per line), decoded form]
-const vectors: [string, PacketInput5, string[], Packet5][] = [
+// [name, input, bytes (one field per line), decoded form when it differs from the input]
+const vectors: [string, PacketInput5, string[], Packet5?][] = [
   [
     "CONNECT with properties, will properties, user name and password",
     {
@@ -83,17 +83,6 @@ const vectors: [string, PacketInput5, string[], Packet5][] = [
       "12 00 02 61 31", //         Assigned Client Identifier (0x12) "a1"
       "13 00 14", //               Server Keep Alive (0x13) 20 s
     ],
-    {
-      type: "connack",
-      sessionPresent: true,
-      reasonCode: 0,
-      properties: {
-        topicAliasMaximum: 16,
-        maximumQoS: 1,
-        assignedClientIdentifier: "a1",
-        serverKeepAlive: 20,
-      },
-    },
   ],
   [
     "PUBLISH with a topic alias and an empty topic",
@@ -175,7 +164,6 @@ const vectors: [string, PacketInput5, string[], Packet5][] = [
       "01", //                     0x01 Granted QoS 1
       "97", //                     0x97 Quota exceeded
     ],
-    { type: "suback", packetId: 2, reasonCodes: [1, 0x97], properties: { reasonString: "quota" } },
   ],
   [
     "DISCONNECT with a reason and a server reference",
@@ -186,7 +174,6 @@ const vectors: [string, PacketInput5, string[], Packet5][] = [
       "05", //                     property length 5
       "1c 00 02 62 32", //         Server Reference (0x1c) "b2"
     ],
-    { type: "disconnect", reasonCode: 0x9c, properties: { serverReference: "b2" } },
   ],
   [
     "DISCONNECT with only a reason code",
@@ -195,7 +182,6 @@ const vectors: [string, PacketInput5, string[], Packet5][] = [
       "e0 01", //                  DISCONNECT, Remaining Length 1
       "04", //                     reason code 0x04 Disconnect with Will Message; no property length (3.14.2.2.1)
     ],
-    { type: "disconnect", reasonCode: 0x04 },
   ],
   [
     "AUTH continuing an exchange",
@@ -211,11 +197,6 @@ const vectors: [string, PacketInput5, string[], Packet5][] = [
       "15 00 0b 53 43 52 41 4d 2d 53 48 41 2d 31", // Authentication Method (0x15) "SCRAM-SHA-1"
       "16 00 02 63 31", //         Authentication Data (0x16) "c1"
     ],
-    {
-      type: "auth",
-      reasonCode: 0x18,
-      properties: { authenticationMethod: "SCRAM-SHA-1", authenticationData: te.encode("c1") },
-    },
   ],
   [
     "PUBREC with a reason code and no properties",
@@ -225,7 +206,6 @@ const vectors: [string, PacketInput5, string[], Packet5][] = [
       "01 02", //                  packet identifier 258
       "10", //                     reason code 0x10 No matching subscribers; no property length (3.5.2.2.1)
     ],
-    { type: "pubrec", packetId: 258, reasonCode: 0x10 },
   ],
 ];
 
@@ -236,7 +216,7 @@ describe("MQTT 5 wire vectors", () => {
       expect(toHex(encode(input, 5))).toBe(toHex(hex(bytes)));
     });
     it(`${name}: decode`, () => {
-      expect(decode(hex(bytes), 5)).toEqual(decoded);
+      expect(decode(hex(bytes), 5)).toEqual(decoded ?? input);
     });
   }
 });

@@ -197,9 +197,9 @@ export function raw(v: unknown, what: string): void {
 }
 
 /**
- * Decodes `[start, stop)` of `b` with `run(fields, t)`; every byte must be consumed, unless
- * `partial`: then {@link pos} is left after what `run` read (MQTT 5 PUBLISH properties, between
- * the hand-written topic and payload).
+ * Decodes `[start, stop)` of `b` with `run(fields, t)`; every byte must be consumed. With `into`
+ * (the packet read so far), `run` reads into it and {@link pos} is left after what it read (MQTT
+ * 5 PUBLISH properties, between the hand-written topic and payload).
  */
 export function readWith<P>(
   run: (p: Fields, t: number) => P,
@@ -207,15 +207,15 @@ export function readWith<P>(
   b: Uint8Array,
   start: number,
   stop: number,
-  partial = false,
+  into?: Fields,
 ): P {
   reading = true;
   buf = b;
   pos = start;
   end = stop;
   try {
-    const p = run({}, t);
-    if (!partial && pos !== end) fail(BAD_LENGTH, "bytes after the last field");
+    const p = run(into ?? {}, t);
+    if (!into && pos !== end) fail(BAD_LENGTH, "bytes after the last field");
     return p;
   } finally {
     // A malformed packet must not keep its (possibly reassembled) bytes alive.

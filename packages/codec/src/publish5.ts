@@ -54,7 +54,12 @@ export function encodePublishV5(
   return writePublish(first, topic, payload, pid, 1);
 }
 
-const readProps = (_: Fields, t: number) => props(undefined, t);
+/** Reads a PUBLISH's property block into `out`; returns it (undefined when empty). */
+function readProps(out: Fields, t: number): Fields | undefined {
+  const properties = props(undefined, t);
+  if (properties) out.properties = properties;
+  return properties;
+}
 
 /** Decodes an MQTT 5 PUBLISH body `[start, end)` with fixed-header `flags`. */
 export function decodePublish5(
@@ -74,11 +79,10 @@ export function decodePublish5(
     dup: (flags & 8) !== 0,
   };
   if (qos !== 0) out.packetId = readPublishId(b, topicEnd);
-  const properties = readWith(readProps, 3, b, topicEnd + (qos === 0 ? 0 : 2), end, true);
+  const properties = readWith(readProps, 3, b, topicEnd + (qos === 0 ? 0 : 2), end, out);
   // (3.3.2.1) an empty topic name needs a Topic Alias
   if (topicEnd === start + 2 && properties?.topicAlias === undefined)
     fail(CodecErrorCode.BAD_TOPIC, "empty topic name without a topic alias");
-  if (properties) out.properties = properties;
   out.payload = b.subarray(pos, end);
   return out as PublishPacket5;
 }

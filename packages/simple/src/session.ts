@@ -175,19 +175,20 @@ export class Session {
       case "publish":
         return this.#publish(packet);
       case "puback": {
+        // One lookup on the QoS 1 hot path; a PUBACK completes a QoS 1 or 2 publish alike.
+        const request = this.#requests.get(packet.packetId);
+        if (request?.kind !== RequestKind.PUBLISH) return undefined;
+        this.#finish(packet.packetId);
         // A broker that takes QoS 2 as QoS 1 (RabbitMQ 3.x) answers it with PUBACK: the flow
         // can never complete, so that publish fails at once instead of hanging.
-        const downgraded = this.#complete(packet.packetId, 2);
-        if (downgraded) {
-          downgraded.reject(
+        if (request.n === 2) {
+          request.reject(
             new MqttClientError(
               ErrorCode.PROTOCOL,
               "publish(qos): the broker answered a QoS 2 PUBLISH with PUBACK (it took it at QoS 1, at least once); publish with QoS 1 to this broker",
             ),
           );
-          return undefined;
-        }
-        settleAck(this.#complete(packet.packetId, 1), packet);
+        } else settleAck(request, packet);
         return undefined;
       }
       case "pubrec":
@@ -371,10 +372,14 @@ export class Session {
   /** Removes the QoS `qos` PUBLISH that an ack for `pid` completes, and frees its slot. */
   #complete(pid: number, qos: QoS): Request | undefined {
     const request = this.#expect(pid, RequestKind.PUBLISH, qos);
-    if (!request) return undefined;
+    if (request) this.#finish(pid);
+    return request;
+  }
+
+  /** A publish's flow is over: its pid and its window slot are free. */
+  #finish(pid: number): void {
     this.#requests.delete(pid);
     this.releaseSlot();
-    return request;
   }
 
   #rejectRequests(err: Error, keepPublishes: boolean): void {

@@ -60,7 +60,7 @@ const ALLOWED: Record<number, number> = {
 };
 
 /** Whether packet type `t` (its code, e.g. 4 for PUBACK) may carry MQTT 5 reason code `code`. */
-export function reasonAllowed(t: number, code: number): boolean {
+function reasonAllowed(t: number, code: number): boolean {
   return typeof code === "number" && ((ALLOWED[code] ?? 0) & (1 << t)) !== 0;
 }
 
